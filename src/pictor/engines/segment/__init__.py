@@ -1,0 +1,1 @@
+"""Foreground segmentation for background removal."""
