@@ -1,0 +1,1 @@
+"""Artifacts: every stored file (uploads and outputs), owned and described."""

@@ -1,0 +1,147 @@
+"""Settings: one root, nested sections, ``PICTOR_`` prefix, ``.env`` support.
+
+Environment names join the section and the field with one underscore:
+``PICTOR_DATABASE_URL`` is ``database.url``, ``PICTOR_SEGMENT_MODEL`` is
+``segment.model``. Top-level fields keep their own name (``PICTOR_DATA_DIR``).
+Embedded mode needs no settings at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "pictor-development-secret-change-me"  # noqa: S105 - the refused default
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default is SQLite under the data dir.",
+    )
+    echo: bool = False
+    pool_size: int = 10
+    busy_timeout_ms: int = 10_000
+
+
+class StorageSettings(BaseModel):
+    url: str | None = Field(default=None, description="file:///path; default is the data dir.")
+    url_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+
+
+class BrokerSettings(BaseModel):
+    url: str | None = Field(default=None, description="Unset: the in-process executor.")
+
+
+class WorkerSettings(BaseModel):
+    concurrency: int = Field(default=2, ge=1, le=64)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_base_s: float = Field(default=1.0, ge=0.0)
+    backoff_max_s: float = Field(default=60.0, ge=0.0)
+    default_timeout_s: float = Field(default=300.0, gt=0)
+    lease_margin_s: float = Field(default=60.0, gt=0)
+    reconcile_interval_s: float = Field(default=30.0, gt=0)
+    process_pool: bool = Field(default=True, description="Run CPU-heavy stages in child processes.")
+
+
+class AdminSettings(BaseModel):
+    api_key: SecretStr | None = Field(default=None, description="Key for the first admin.")
+    email: str = "admin@localhost"
+
+
+class SecuritySettings(BaseModel):
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    key_cache_ttl_s: float = Field(default=5.0, ge=0.0)
+
+
+class ImageSettings(BaseModel):
+    max_bytes: int = Field(default=10_000_000, ge=1024, le=200_000_000)
+    min_side: int = Field(default=50, ge=1)
+    max_side: int = Field(default=4096, ge=64, le=8192)
+
+
+class FetchSettings(BaseModel):
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDR ranges URL fetches may reach even if not public.",
+    )
+    timeout_s: float = Field(default=15.0, gt=0, le=120)
+    max_redirects: int = Field(default=3, ge=0, le=3)
+
+
+class SegmentSettings(BaseModel):
+    model: Path | None = Field(default=None, description="An ONNX segmentation model file.")
+    input_size: int | None = Field(default=None, ge=32, le=4096)
+    mean: tuple[float, float, float] | None = None
+    std: tuple[float, float, float] | None = None
+    timeout_s: float = Field(default=120.0, gt=0)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_format: bool = Field(default=True, alias="json")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PICTOR_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./pictor-data")
+    public_url: str | None = Field(
+        default=None, description="Base URL clients use, for signed links; default: request's."
+    )
+    plugins: list[str] = Field(
+        default_factory=list, description="Modules whose register(catalog) adds pipelines."
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    storage: StorageSettings = StorageSettings()
+    broker: BrokerSettings = BrokerSettings()
+    worker: WorkerSettings = WorkerSettings()
+    admin: AdminSettings = AdminSettings()
+    security: SecuritySettings = SecuritySettings()
+    images: ImageSettings = ImageSettings()
+    fetch: FetchSettings = FetchSettings()
+    segment: SegmentSettings = SegmentSettings()
+    log: LogSettings = LogSettings()
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "development" and self.security.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError(
+                "PICTOR_SECURITY_SECRET_KEY must be set to a random value outside development"
+            )
+        if len(self.security.secret_key.get_secret_value()) < 16:
+            raise ValueError("PICTOR_SECURITY_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'pictor.db'}"
+
+    @property
+    def blob_root(self) -> Path:
+        url = self.storage.url
+        if url is None:
+            return self.data_dir / "blobs"
+        if url.startswith("file://"):
+            return Path(url.removeprefix("file://")).expanduser().resolve()
+        raise ValueError(f"unsupported storage URL {url!r}; use file:///path")

@@ -1,0 +1,8 @@
+"""Imports every table so metadata (and Alembic) sees them all."""
+
+from pictor.accounts.models import ApiKey, User
+from pictor.artifacts.models import Artifact
+from pictor.db.base import Base
+from pictor.jobs.models import Job, JobEvent
+
+__all__ = ["ApiKey", "Artifact", "Base", "Job", "JobEvent", "User"]

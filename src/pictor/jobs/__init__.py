@@ -1,0 +1,1 @@
+"""Jobs: the one model every piece of work goes through."""
