@@ -31,6 +31,7 @@ def brightness_model(
     output_rank: int = 4,
     metadata: Mapping[str, str] | None = None,
     requires_size: int | None = None,
+    channel_weights: tuple[float, float, float] | None = None,
 ) -> Path:
     """Write a "bright is foreground" saliency model to ``path`` and return it.
 
@@ -41,14 +42,21 @@ def brightness_model(
     - ``requires_size``: the declared dims stay as ``size`` says, but the graph adds a
       constant of shape 1 x 1 x S x S, so running it on any other size fails; this shows
       which size a session was actually fed.
+    - ``channel_weights``: replace the channel mean by this weighted sum of (channel 0,
+      1, 2), e.g. ``(1, 0, 0)`` for "red is foreground" when fed RGB.
     """
     h: int | str = size if size is not None else "height"
     w: int | str = size if size is not None else "width"
-    nodes = [helper.make_node("ReduceMean", ["input"], ["brightness"], axes=[1], keepdims=1)]
     inits = [
         numpy_helper.from_array(np.array(c, np.float32), "c"),
         numpy_helper.from_array(np.array(k, np.float32), "k"),
     ]
+    if channel_weights is None:
+        nodes = [helper.make_node("ReduceMean", ["input"], ["brightness"], axes=[1], keepdims=1)]
+    else:
+        kernel = np.array(channel_weights, np.float32).reshape(1, 3, 1, 1)
+        inits.append(numpy_helper.from_array(kernel, "channel_weights"))
+        nodes = [helper.make_node("Conv", ["input", "channel_weights"], ["brightness"])]
     last = "brightness"
     if requires_size is not None:
         probe = np.zeros((1, 1, requires_size, requires_size), np.float32)
