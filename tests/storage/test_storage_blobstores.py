@@ -171,6 +171,39 @@ async def test_failing_source_stream_leaves_nothing(store: BlobStore) -> None:
         assert files_under(store.root) == []
 
 
+@pytest.mark.parametrize("chunk_size", [1, 1000, 65536, 3 * MiB])
+async def test_iter_bytes_honours_chunk_size(store: BlobStore, chunk_size: int) -> None:
+    data = os.urandom(2 * MiB + 5 if chunk_size > 1 else 3000)
+    await store.put_bytes("it/blob", data, "x/y")
+    pieces = [c async for c in store.iter_bytes("it/blob", chunk_size=chunk_size)]
+    assert b"".join(pieces) == data
+    assert max(len(p) for p in pieces) <= chunk_size
+    assert all(len(p) == chunk_size for p in pieces[:-1])
+
+
+async def test_cancelled_upload_leaves_nothing(store: BlobStore) -> None:
+    half_sent = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        for _ in range(3):  # past one write batch, so a temp file exists
+            yield b"c" * MiB
+        half_sent.set()
+        await never.wait()
+        yield b"unreachable"
+
+    task = asyncio.create_task(store.put_stream("cancel/me", stalled(), "x/y"))
+    await asyncio.wait_for(half_sent.wait(), timeout=5)
+    if isinstance(store, LocalBlobStore):
+        assert len(files_under(store.root)) == 1  # the temp file being filled
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not await store.exists("cancel/me")
+    if isinstance(store, LocalBlobStore):
+        assert files_under(store.root) == []
+
+
 async def test_concurrent_puts_to_one_key_leave_one_complete_blob(store: BlobStore) -> None:
     bodies = [bytes([i]) * (2 * MiB + i) for i in range(6)]
     await asyncio.gather(

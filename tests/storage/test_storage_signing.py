@@ -109,3 +109,9 @@ def test_lifetime_beyond_maximum_is_refused_at_sign_time() -> None:
 def test_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="at least"):
         UrlSigner("short")
+
+
+@pytest.mark.parametrize("path", ["v1/files/x", "/v1/files/x?y=1", "/v1/files/x#frag"])
+def test_only_plain_absolute_paths_can_be_signed(signer: UrlSigner, path: str) -> None:
+    with pytest.raises(ValueError, match="path"):
+        signer.sign(path, subject="usr_a", expires_at=NOW + 60, now=NOW)
