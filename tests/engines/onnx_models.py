@@ -32,6 +32,7 @@ def brightness_model(
     metadata: Mapping[str, str] | None = None,
     requires_size: int | None = None,
     channel_weights: tuple[float, float, float] | None = None,
+    float16_input: bool = False,
 ) -> Path:
     """Write a "bright is foreground" saliency model to ``path`` and return it.
 
@@ -44,19 +45,24 @@ def brightness_model(
       which size a session was actually fed.
     - ``channel_weights``: replace the channel mean by this weighted sum of (channel 0,
       1, 2), e.g. ``(1, 0, 0)`` for "red is foreground" when fed RGB.
+    - ``float16_input``: declare the input as float16 (half-precision exports).
     """
+    input_type = TensorProto.FLOAT16 if float16_input else TensorProto.FLOAT
     h: int | str = size if size is not None else "height"
     w: int | str = size if size is not None else "width"
     inits = [
         numpy_helper.from_array(np.array(c, np.float32), "c"),
         numpy_helper.from_array(np.array(k, np.float32), "k"),
     ]
+    nodes = [helper.make_node("Cast", ["input"], ["image"], to=TensorProto.FLOAT)]
     if channel_weights is None:
-        nodes = [helper.make_node("ReduceMean", ["input"], ["brightness"], axes=[1], keepdims=1)]
+        nodes.append(
+            helper.make_node("ReduceMean", ["image"], ["brightness"], axes=[1], keepdims=1)
+        )
     else:
         kernel = np.array(channel_weights, np.float32).reshape(1, 3, 1, 1)
         inits.append(numpy_helper.from_array(kernel, "channel_weights"))
-        nodes = [helper.make_node("Conv", ["input", "channel_weights"], ["brightness"])]
+        nodes.append(helper.make_node("Conv", ["image", "channel_weights"], ["brightness"]))
     last = "brightness"
     if requires_size is not None:
         probe = np.zeros((1, 1, requires_size, requires_size), np.float32)
@@ -80,7 +86,7 @@ def brightness_model(
     graph = helper.make_graph(
         nodes,
         "brightness_saliency",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, h, w])],
+        [helper.make_tensor_value_info("input", input_type, [1, 3, h, w])],
         [helper.make_tensor_value_info("mask", TensorProto.FLOAT, out_shape)],
         initializer=inits,
     )

@@ -79,6 +79,14 @@ def test_squeezed_saliency_outputs_are_accepted(tmp_path: Path, output_rank: int
     assert alpha[100, 150] > 0.9 and alpha[10, 10] < 0.1
 
 
+def test_half_precision_model_is_fed_float16(tmp_path: Path) -> None:
+    segmenter = OnnxSegmenter(brightness_model(tmp_path / "fp16.onnx", float16_input=True))
+    alpha = segmenter.predict_alpha(bright_square(), refine_edges=False)
+    assert segmenter.input_spec().dtype is np.float16
+    assert alpha.dtype == np.float32
+    assert alpha[100, 150] > 0.9 and alpha[10, 10] < 0.1
+
+
 def test_constant_saliency_map_gives_no_nan(tmp_path: Path) -> None:
     # k = 0 makes the model answer Sigmoid(0) = 0.5 everywhere: nothing to min-max.
     model = brightness_model(tmp_path / "flat.onnx", k=0.0)

@@ -156,6 +156,10 @@ def load_session(
     chosen = choose_providers(providers, available_providers(), setting=setting)
     stat = resolved.stat()
     key: _CacheKey = (os.getpid(), str(resolved), stat.st_mtime_ns, stat.st_size, chosen)
+    # The common case, a hit, must not wait behind another model's slow first load.
+    loaded = _cache.get(key)
+    if loaded is not None:
+        return loaded
     with _lock:
         loaded = _cache.get(key)
         if loaded is None:
