@@ -129,7 +129,10 @@ def test_ordinary_pairs_are_not_redacted() -> None:
     log, out = _capture()
     log.info("usage status=200 prompt_tokens=57 kind=logo https://example.test/a?page=2")
     (line,) = _lines(out)
-    assert line["message"] == "usage status=200 prompt_tokens=57 kind=logo https://example.test/a?page=2"
+    assert (
+        line["message"]
+        == "usage status=200 prompt_tokens=57 kind=logo https://example.test/a?page=2"
+    )
 
 
 @pytest.fixture
