@@ -74,8 +74,8 @@ class ClassicalSegmenter:
         sigma = max(0.6, min(h, w) / 400.0)
         lab = cv2.GaussianBlur(lab, (0, 0), sigma)
         border = border_mask(h, w)
-        dist = background_distance(lab, border)
-        mask, thresholds = first_mask(dist, border)
+        dist, dist_plain = background_distance(lab, border)
+        mask, thresholds = first_mask(dist, dist_plain, lab[..., 0], border)
         if self.use_graph_cut and mask.any():
             mask = graph_cut(small, mask, dist, thresholds, GRAPH_CUT_PIXELS)
         return mask.astype(np.float32)

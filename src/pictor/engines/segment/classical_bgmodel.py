@@ -64,7 +64,10 @@ def smooth_background(lab: F32, border: NDArray[np.bool_]) -> F32:
         keep = err <= np.percentile(err, 85) + 1.0
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     grid = _design(gx / max(w - 1, 1) - 0.5, gy / max(h - 1, 1) - 0.5)
-    out: F32 = (grid @ coef).astype(np.float32)
+    # Clipped to the colours seen on the border: a quadratic fitted to a frame whose
+    # top and bottom differ (a table edge) must not invent colours in the middle.
+    lo, hi = target.min(axis=0), target.max(axis=0)
+    out: F32 = np.clip(grid @ coef, lo, hi).astype(np.float32)
     return out
 
 
@@ -81,30 +84,40 @@ def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
     return out
 
 
-def shadow_tolerant_distance(lab: F32, bg: F32) -> F32:
+def shadow_tolerant_distance(lab: F32, bg: F32, *, tolerant: bool = True) -> F32:
     """Lab distance from ``lab`` to ``bg`` (broadcastable), forgiving darker shading.
 
     When the pixel is darker than the background, the lightness difference is
     discounted as long as the ratio stays above ``SHADOW_MIN_RATIO`` and the chroma
     (a, b scaled by the lightness ratio) matches, which is what a shadow does.
+    With ``tolerant=False`` it is the plain Lab distance.
     """
     dl = lab[..., 0] - bg[..., 0]
+    if not tolerant:
+        da, db = lab[..., 1] - bg[..., 1], lab[..., 2] - bg[..., 2]
+        plain: F32 = np.sqrt(dl * dl + da * da + db * db).astype(np.float32)
+        return plain
     ratio = (lab[..., 0] + 1.0) / (bg[..., 0] + 1.0)
     shade = np.clip(ratio, SHADOW_MIN_RATIO, 1.0)
     da = lab[..., 1] - bg[..., 1] * shade
     db = lab[..., 2] - bg[..., 2] * shade
-    darker = dl < 0
     # Inside the tolerated shadow range only a fifth of the lightness drop counts;
     # beyond it the full excess counts, so black products stay far from white.
     excess = np.maximum(bg[..., 0] * SHADOW_MIN_RATIO - lab[..., 0], 0.0)
-    dl_eff = np.where(darker, 0.2 * dl + excess, dl)
+    dl_eff = np.where(dl < 0, 0.2 * dl + excess, dl)
     out: F32 = np.sqrt(dl_eff * dl_eff + da * da + db * db).astype(np.float32)
     return out
 
 
-def background_distance(lab: F32, border: NDArray[np.bool_]) -> F32:
-    """Per-pixel distance to the best of the two border background models."""
-    d = shadow_tolerant_distance(lab, smooth_background(lab, border))
-    for c in border_clusters(lab, border):
-        d = np.minimum(d, shadow_tolerant_distance(lab, c.reshape(1, 1, 3)))
-    return d
+def background_distance(lab: F32, border: NDArray[np.bool_]) -> tuple[F32, F32]:
+    """Per-pixel distance to the best border background model: (shadow tolerant, plain)."""
+    tol = plain = None
+    models = [smooth_background(lab, border)]
+    models += [c.reshape(1, 1, 3) for c in border_clusters(lab, border)]
+    for bg in models:
+        t = shadow_tolerant_distance(lab, bg)
+        p = shadow_tolerant_distance(lab, bg, tolerant=False)
+        tol = t if tol is None else np.minimum(tol, t)
+        plain = p if plain is None else np.minimum(plain, p)
+    assert tol is not None and plain is not None
+    return tol, plain

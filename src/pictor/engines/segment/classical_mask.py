@@ -32,22 +32,35 @@ def _kernel(size: int) -> NDArray[np.uint8]:
 
 
 def keep_product_components(mask: Mask) -> Mask:
-    """Keep the largest component and those at least a tenth of its size."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    """Keep the product: the main component and sizeable ones that do not touch the frame.
+
+    The main component is the largest after weighting by closeness to the centre,
+    where products are framed; bokeh and clutter cut by the frame are dropped.
+    """
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
     if n <= 1:
         return mask
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    h, w = mask.shape
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    off = np.hypot((centroids[1:, 0] / w) - 0.5, (centroids[1:, 1] / h) - 0.5)
+    main = int(np.argmax(areas * (1.0 - off)))
+    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    x2, y2 = x + stats[1:, cv2.CC_STAT_WIDTH], y + stats[1:, cv2.CC_STAT_HEIGHT]
+    touches = (x == 0) | (y == 0) | (x2 >= w) | (y2 >= h)
     keep = np.zeros(n, np.bool_)
-    keep[1:] = areas >= max(0.1 * areas.max(), 0.0005 * mask.size)
+    keep[1:] = (areas >= max(0.1 * areas[main], 0.0005 * mask.size)) & ~touches
+    keep[main + 1] = True
     out: Mask = keep[labels]
     return out
 
 
-def fill_holes(mask: Mask, dist: F32, low: float) -> Mask:
+def fill_holes(mask: Mask, dist: F32, level: float) -> Mask:
     """Fill enclosed holes unless they look like background (a mug handle's opening).
 
     A hole is filled when it is tiny, or when its median distance to the background
-    models is above ``low`` (a label or highlight the threshold missed).
+    models is above ``level`` (product colours the cleanup cut out).
     """
     inv = (~mask).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
@@ -61,21 +74,87 @@ def fill_holes(mask: Mask, dist: F32, low: float) -> Mask:
         if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
             continue  # touches the frame: outside, not a hole
         region = labels == i
-        if area <= tiny or float(np.median(dist[region])) > low:
+        if area <= tiny or float(np.median(dist[region])) > level:
             out |= region
     return out
 
 
-def first_mask(dist: F32, border: Mask) -> tuple[Mask, tuple[float, float]]:
-    """Threshold the distance map and clean it into a product mask."""
-    low, high = thresholds(dist, border)
-    h, w = dist.shape
-    fg = dist > high
+SHADOW_MAX_SLOPE = 3.5
+"""Lightness change per working pixel above which an edge is an object's, not a shadow's."""
+
+
+def remove_soft_shadows(fg_plain: Mask, fg_tolerant: Mask, lightness: F32, border: Mask) -> Mask:
+    """Drop the shadow-like pixels that reach the frame's background through soft edges.
+
+    Shadow-like pixels are those only the shadow-tolerant distance calls background
+    (same chroma, somewhat darker). A cast shadow fades into the backdrop, so it is
+    reachable from the background without crossing a steep lightness edge; a grey
+    product of the same colour is walled off by its own sharp outline.
+    """
+    candidates = fg_plain & ~fg_tolerant
+    if not candidates.any():
+        return fg_plain
+    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+    slope = cv2.dilate(cv2.magnitude(gx, gy), _kernel(3))
+    soft = candidates & (slope < SHADOW_MAX_SLOPE)
+    open_bg = ~fg_plain
+    n, labels = cv2.connectedComponents((soft | open_bg).astype(np.uint8), connectivity=8)
+    reached = np.zeros(n, np.bool_)
+    reached[np.unique(labels[open_bg & border])] = True
+    reached[0] = False
+    shadow = soft & reached[labels]
+    # What is left and shades smoothly into product colour is the product's own
+    # shading (a grey mug's lit side); only the rest may be a shadow seen through a hole.
+    rest = soft & ~shadow
+    smooth_product = fg_tolerant & (slope < SHADOW_MAX_SLOPE)
+    n, labels = cv2.connectedComponents((rest | smooth_product).astype(np.uint8), connectivity=8)
+    shading = np.zeros(n, np.bool_)
+    shading[np.unique(labels[smooth_product])] = True
+    shading[0] = False
+    shadow |= _shadowed_holes(rest & ~shading[labels], fg_tolerant, open_bg)
+    out: Mask = fg_plain & ~shadow
+    return out
+
+
+def _shadowed_holes(soft: Mask, fg_tolerant: Mask, open_bg: Mask) -> Mask:
+    """Soft shadow-like regions walled in by product colour: a shadow seen through a hole.
+
+    A grey product's own face is surrounded by the backdrop instead, so it stays.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(soft.astype(np.uint8), connectivity=8)
+    out = np.zeros_like(soft)
+    h, w = soft.shape
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area < 4:
+            continue
+        x0, y0, x1, y1 = max(0, x - 8), max(0, y - 8), min(w, x + bw + 8), min(h, y + bh + 8)
+        comp = labels[y0:y1, x0:x1] == i
+        # Look past the edge band itself (a few pixels) at what lies beyond it.
+        c8 = comp.astype(np.uint8)
+        ring = cv2.dilate(c8, _kernel(15)).astype(np.bool_) & ~cv2.dilate(c8, _kernel(5)).astype(
+            np.bool_
+        )
+        product = int(fg_tolerant[y0:y1, x0:x1][ring].sum())
+        backdrop = int(open_bg[y0:y1, x0:x1][ring].sum())
+        if product > 2 * backdrop:
+            out[y0:y1, x0:x1] |= comp
+    return out
+
+
+def first_mask(
+    dist_tolerant: F32, dist_plain: F32, lightness: F32, border: Mask
+) -> tuple[Mask, tuple[float, float]]:
+    """Threshold the distance maps, drop soft shadows, and clean into a product mask."""
+    low, high = thresholds(dist_tolerant, border)
+    h, w = dist_tolerant.shape
+    fg = remove_soft_shadows(dist_plain > high, dist_tolerant > high, lightness, border)
     unit = max(3, round(min(h, w) / 150))
     fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, _kernel(unit)).astype(np.bool_)
     fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_CLOSE, _kernel(unit)).astype(np.bool_)
     fg = keep_product_components(fg)
-    fg = fill_holes(fg, dist, low)
+    fg = fill_holes(fg, dist_tolerant, 0.75 * high)
     return fg, (low, high)
 
 
@@ -111,4 +190,4 @@ def graph_cut(
     if scale < 1:
         fg = cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR)
     out = keep_product_components(fg > 0.5)
-    return fill_holes(out, dist, low)
+    return fill_holes(out, dist, 0.75 * high)
