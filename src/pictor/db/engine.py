@@ -35,7 +35,9 @@ def _sqlite_pragmas(busy_timeout_ms: int, immediate: bool) -> Any:
     return on_connect, on_begin
 
 
-def _make_engine(url: str, *, echo: bool, pool_size: int, busy_ms: int, immediate: bool) -> AsyncEngine:
+def _make_engine(
+    url: str, *, echo: bool, pool_size: int, busy_ms: int, immediate: bool
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
@@ -53,7 +55,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, busy_ms: int = 10_000):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = _make_engine(url, echo=echo, pool_size=pool_size, busy_ms=busy_ms, immediate=True)
+        self.engine = _make_engine(
+            url, echo=echo, pool_size=pool_size, busy_ms=busy_ms, immediate=True
+        )
         self.read_engine = (
             _make_engine(url, echo=echo, pool_size=pool_size, busy_ms=busy_ms, immediate=False)
             if self.is_sqlite
@@ -70,10 +74,13 @@ class Database:
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction (never takes SQLite's write lock)."""
+        """A read-only transaction (never takes SQLite's write lock).
+
+        It ends with a commit that writes nothing, which (unlike a rollback) leaves the
+        loaded objects usable after the block.
+        """
         async with self._read_sessions() as session, session.begin():
             yield session
-            await session.rollback()
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:

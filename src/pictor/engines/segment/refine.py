@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 
-def _box(x: NDArray[np.float32], radius: int) -> NDArray[np.float32]:
+def _box(x: NDArray[Any], radius: int) -> NDArray[np.float32]:
     size = 2 * radius + 1
-    out: NDArray[np.float32] = cv2.boxFilter(
-        x, ddepth=-1, ksize=(size, size), borderType=cv2.BORDER_REFLECT
-    )
-    return out
+    out = cv2.boxFilter(x, ddepth=-1, ksize=(size, size), borderType=cv2.BORDER_REFLECT)
+    return np.asarray(out, dtype=np.float32)
 
 
 def guided_filter(
@@ -45,11 +45,11 @@ def refine_alpha(
     if radius is None:
         radius = max(2, round(max(h, w) / 400))
     scale = max(1, radius // 4)
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    grey = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.float32) / np.float32(255)
     if scale > 1:
         small = (max(1, w // scale), max(1, h // scale))
-        g_small = cv2.resize(grey, small, interpolation=cv2.INTER_AREA)
-        p_small = cv2.resize(alpha, small, interpolation=cv2.INTER_AREA)
+        g_small = np.asarray(cv2.resize(grey, small, interpolation=cv2.INTER_AREA), np.float32)
+        p_small = np.asarray(cv2.resize(alpha, small, interpolation=cv2.INTER_AREA), np.float32)
         r = max(1, radius // scale)
         mean_i = _box(g_small, r)
         mean_p = _box(p_small, r)
@@ -57,8 +57,12 @@ def refine_alpha(
         var = _box(g_small * g_small, r) - mean_i * mean_i
         a = cov / (var + np.float32(eps))
         b = mean_p - a * mean_i
-        mean_a = cv2.resize(_box(a, r), (w, h), interpolation=cv2.INTER_LINEAR)
-        mean_b = cv2.resize(_box(b, r), (w, h), interpolation=cv2.INTER_LINEAR)
+        mean_a = np.asarray(
+            cv2.resize(_box(a, r), (w, h), interpolation=cv2.INTER_LINEAR), np.float32
+        )
+        mean_b = np.asarray(
+            cv2.resize(_box(b, r), (w, h), interpolation=cv2.INTER_LINEAR), np.float32
+        )
         refined = mean_a * grey + mean_b
     else:
         refined = guided_filter(grey, alpha.astype(np.float32), radius, eps)

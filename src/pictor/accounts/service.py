@@ -1,0 +1,109 @@
+"""Users and API keys: creation, lookup by key, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pictor.accounts.errors import EmailTaken, InvalidApiKey
+from pictor.accounts.models import ApiKey, User
+from pictor.accounts.repository import AccountRepository
+from pictor.db.base import utcnow
+from pictor.errors import InvalidInput, NotFound
+
+KEY_PREFIX = "psk_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user behind a key."""
+
+    user_id: str
+    role: str
+    key_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_key(key: str) -> str:
+    # Keys carry 240 bits of randomness, so a fast hash is safe here and keeps
+    # authentication cheap on every request.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(30)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or not domain or " " in email or len(email) > 320:
+        raise InvalidInput(f"not an email address: {email!r}", code="invalid_email", field="email")
+    return email
+
+
+class AccountService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = AccountRepository(session)
+        self.session = session
+
+    async def create_user(self, email: str, *, role: str = "user") -> User:
+        email = normalize_email(email)
+        if role not in ("user", "admin"):
+            raise InvalidInput(f"unknown role {role!r}; use user or admin", field="role")
+        if await self.repo.user_by_email(email) is not None:
+            raise EmailTaken(f"a user with email {email} exists")
+        user = User(email=email, role=role)
+        self.repo.add(user)
+        await self.session.flush()
+        return user
+
+    async def create_key(
+        self, user_id: str, name: str = "", *, key: str | None = None
+    ) -> tuple[ApiKey, str]:
+        """Create a key and return it with its secret, which is never shown again."""
+        if await self.repo.user(user_id) is None:
+            raise NotFound(f"no user {user_id}")
+        secret = key or generate_key()
+        if len(secret) < 20:
+            raise InvalidInput("API keys must be at least 20 characters", field="key")
+        api_key = ApiKey(user_id=user_id, name=name, prefix=secret[:10], key_hash=hash_key(secret))
+        self.repo.add(api_key)
+        await self.session.flush()
+        return api_key, secret
+
+    async def authenticate(self, secret: str) -> Principal:
+        found = await self.repo.key_with_user(hash_key(secret))
+        if found is None:
+            raise InvalidApiKey("invalid API key")
+        api_key, user = found
+        if api_key.revoked_at is not None or not user.is_active:
+            raise InvalidApiKey("this API key was revoked")
+        return Principal(user_id=user.id, role=user.role, key_id=api_key.id)
+
+    async def revoke_key(self, key_id: str, *, user_id: str | None = None) -> ApiKey:
+        """Revoke a key; with ``user_id`` only that user's key may be revoked."""
+        api_key = await self.repo.key(key_id)
+        if api_key is None or (user_id is not None and api_key.user_id != user_id):
+            raise NotFound(f"no API key {key_id}")
+        if api_key.revoked_at is None:
+            api_key.revoked_at = utcnow()
+        await self.session.flush()
+        return api_key
+
+    async def ensure_admin(self, email: str, key: str | None) -> str | None:
+        """On first start: create the admin and return its new key (None if one exists)."""
+        admin = await self.repo.any_admin()
+        if admin is not None:
+            if key is not None and await self.repo.key_with_user(hash_key(key)) is None:
+                await self.create_key(admin.id, "from PICTOR_ADMIN_API_KEY", key=key)
+            return None
+        admin = await self.create_user(email, role="admin")
+        _, secret = await self.create_key(admin.id, "first admin key", key=key)
+        return secret

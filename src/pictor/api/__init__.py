@@ -1,0 +1,1 @@
+"""The HTTP API. Nothing imports this package."""

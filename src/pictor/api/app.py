@@ -1,0 +1,51 @@
+"""create_app(settings): the FastAPI application, its runtime built once and injected."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from pictor import __version__
+from pictor.api import errors
+from pictor.api.deps import KeyCache
+from pictor.api.routers import health, jobs, me, remove_background, uploads
+from pictor.config import Settings
+from pictor.observability.http import RequestContextMiddleware
+from pictor.runtime import Runtime, build_runtime
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else Settings())
+    rt = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await rt.start()
+        if rt.admin_key_created:
+            # Shown once, on the console of the first start; never logged again.
+            print(
+                f"pictor: created admin {settings.admin.email} with API key {rt.admin_key_created}"
+            )
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(
+        title="pictor",
+        version=__version__,
+        description="Self-hostable backend for AI image work. Every piece of work is a job.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    app.state.key_cache = KeyCache(settings.security.key_cache_ttl_s)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(me.router)
+    app.include_router(uploads.router)
+    app.include_router(jobs.build_router(rt.catalog))
+    app.include_router(remove_background.router)
+    app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
+    return app

@@ -1,0 +1,113 @@
+"""The one place errors become HTTP: a status per code, one JSON shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pictor.errors import (
+    Conflict,
+    EngineUnavailable,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PictorError,
+    TransientError,
+    Unauthorized,
+)
+
+log = logging.getLogger("pictor.api")
+
+STATUS_BY_CODE: dict[str, int] = {
+    "file_too_large": 413,
+    "unsupported_format": 415,
+    "invalid_signature": 403,
+    "signature_expired": 403,
+    "engine_unavailable": 422,
+    "invalid_model": 503,
+    "storage_unavailable": 503,
+    "database_unavailable": 503,
+    "rate_limited": 429,
+}
+
+STATUS_BY_CLASS: list[tuple[type[PictorError], int]] = [
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (EngineUnavailable, 422),
+    (InvalidInput, 422),
+    (TransientError, 503),
+]
+
+
+def status_for(error: PictorError) -> int:
+    if error.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[error.code]
+    for cls, status in STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    body.update(extra)
+    return {"error": body}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts)
+
+
+async def pictor_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PictorError)
+    status = status_for(exc)
+    if status >= 500:
+        log.error("request failed: %s", exc.code)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
+
+
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    field = _field_path(tuple(first.get("loc", ())))
+    message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+    details = [
+        {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
+        for e in errors
+    ]
+    return JSONResponse(
+        error_body("invalid_request", message, field or None, details=details), status_code=422
+    )
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PictorError, pictor_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

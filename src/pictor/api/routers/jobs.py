@@ -1,0 +1,251 @@
+"""/v1/jobs: create (one endpoint for every kind), read, list, cancel, follow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Union
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response, WebSocket
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+from starlette.websockets import WebSocketDisconnect
+
+from pictor.api.deps import PrincipalDep, RuntimeDep, websocket_principal
+from pictor.api.inputs import resolve_inputs
+from pictor.api.presenters import job_out
+from pictor.api.streams import follow_job
+from pictor.artifacts.repository import ArtifactRepository
+from pictor.errors import InvalidInput, PictorError
+from pictor.jobs.events import publishing
+from pictor.jobs.models import Job, JobStatus
+from pictor.jobs.repository import JobRepository
+from pictor.jobs.schemas import JobCreateBase, JobOut, JobPage, job_create_models
+from pictor.jobs.service import JobService, Submission, request_hash
+from pictor.pipelines.spec import PipelineSpec
+from pictor.registry import Registry
+from pictor.runtime import Runtime
+
+MAX_WAIT_S = 60
+
+
+def parse_prefer_wait(prefer: str | None) -> float | None:
+    """``Prefer: wait=N`` (RFC 7240) → N seconds; ``wait`` alone means the maximum."""
+    if not prefer:
+        return None
+    for part in prefer.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() != "wait":
+            continue
+        if not value:
+            return float(MAX_WAIT_S)
+        try:
+            seconds = float(value.strip().strip('"'))
+        except ValueError:
+            raise InvalidInput("Prefer: wait=N takes a number of seconds", field="Prefer") from None
+        if not 0 <= seconds <= MAX_WAIT_S:
+            raise InvalidInput(f"Prefer: wait=N takes 0 to {MAX_WAIT_S} seconds", field="Prefer")
+        return seconds
+    return None
+
+
+async def load_job_out(runtime: Runtime, base_url: str, job_id: str, owner_id: str) -> JobOut:
+    async with runtime.db.read_session() as session:
+        job = await JobService(session, runtime.catalog, runtime.engines, max_attempts=1).get(
+            job_id, owner_id
+        )
+        outputs = await ArtifactRepository(session).of_job(job.id)
+    return job_out(runtime, base_url, job, outputs)
+
+
+async def wait_until_final(runtime: Runtime, job_id: str, seconds: float) -> None:
+    async def final() -> None:
+        async for event in follow_job(runtime, job_id):
+            if event is not None and event.is_final:
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(final(), timeout=seconds)
+
+
+async def submit_job(
+    runtime: Runtime, principal_id: str, body: JobCreateBase, idempotency_key: str | None
+) -> tuple[Job, bool]:
+    payload = body.model_dump(mode="json")
+    sub = Submission(
+        kind=payload["kind"],
+        upload_ids=[],
+        params=body.params,  # type: ignore[attr-defined]
+        webhook_url=payload.get("webhook"),
+        idempotency_key=idempotency_key,
+        request_hash=request_hash(payload) if idempotency_key else None,
+    )
+    if idempotency_key:
+        async with runtime.db.read_session() as session:
+            existing = await JobService(
+                session, runtime.catalog, runtime.engines, max_attempts=1
+            ).replay(principal_id, sub)
+        if existing is not None:
+            return existing, False
+    upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
+    sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
+    async with publishing(runtime.db, runtime.bus) as session:
+        service = JobService(
+            session,
+            runtime.catalog,
+            runtime.engines,
+            max_attempts=runtime.settings.worker.max_attempts,
+        )
+        submitted = await service.submit(principal_id, sub)
+    if submitted.created and runtime.queue is not None:
+        await runtime.queue.enqueue(submitted.job.id)
+    return submitted.job, submitted.created
+
+
+def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
+    router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+    models = job_create_models(catalog)
+    create_union: Any = (
+        Annotated[Union[tuple(models)], Field(discriminator="kind")]  # noqa: UP007
+        if len(models) > 1
+        else models[0]
+    )
+
+    @router.post("", status_code=201, response_model=JobOut, summary="Create a job")
+    async def create_job(
+        request: Request,
+        response: Response,
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        body: Annotated[create_union, Body()],
+        idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+        prefer: Annotated[str | None, Header()] = None,
+    ) -> JobOut:
+        """Create a job of any kind. `Prefer: wait=N` holds the answer until it ends or N s pass."""
+        wait = parse_prefer_wait(prefer)
+        job, created = await submit_job(runtime, principal.user_id, body, idempotency_key)
+        if not created:
+            response.status_code = 200
+        if wait:
+            await wait_until_final(runtime, job.id, wait)
+            response.headers["Preference-Applied"] = f"wait={wait:g}"
+        return await load_job_out(runtime, str(request.base_url), job.id, principal.user_id)
+
+    @router.get("", response_model=JobPage, summary="List your jobs, newest first")
+    async def list_jobs(
+        request: Request,
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        kind: str | None = None,
+        status: JobStatus | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        cursor: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> JobPage:
+        async with runtime.db.read_session() as session:
+            rows = await JobRepository(session).page(
+                principal.user_id,
+                kind=kind,
+                status=status,
+                created_after=created_after,
+                created_before=created_before,
+                cursor=cursor,
+                limit=limit + 1,
+            )
+            page = rows[:limit]
+            outputs = await ArtifactRepository(session).of_jobs([j.id for j in page])
+        base = str(request.base_url)
+        data = [job_out(runtime, base, j, outputs.get(j.id, [])) for j in page]
+        has_more = len(rows) > limit
+        return JobPage(data=data, has_more=has_more, next_cursor=page[-1].id if has_more else None)
+
+    @router.get("/{job_id}", response_model=JobOut, summary="Get a job")
+    async def get_job(
+        job_id: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    ) -> JobOut:
+        return await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+
+    @router.post("/{job_id}/cancel", response_model=JobOut, summary="Cancel a job")
+    async def cancel_job(
+        job_id: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    ) -> JobOut:
+        """A queued job ends at once; a running one stops at its next progress point."""
+        async with publishing(runtime.db, runtime.bus) as session:
+            await JobService(session, runtime.catalog, runtime.engines, max_attempts=1).cancel(
+                job_id, principal.user_id
+            )
+        return await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+
+    @router.get(
+        "/{job_id}/events",
+        summary="Follow a job (Server-Sent Events)",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def job_events(
+        job_id: str,
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> StreamingResponse:
+        """Replays events after `Last-Event-ID`, then streams live ones; ends after the last."""
+        await _check_owner(runtime, job_id, principal.user_id)
+        after = _parse_last_event_id(last_event_id)
+
+        async def stream() -> Any:
+            yield "retry: 1000\n\n"
+            async for event in follow_job(runtime, job_id, after):
+                if event is None:
+                    yield ": keep-alive\n\n"
+                    continue
+                data = json.dumps(event.to_dict(), separators=(",", ":"))
+                yield f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n"
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @router.websocket("/{job_id}/ws")
+    async def job_ws(websocket: WebSocket, job_id: str) -> None:
+        runtime: Runtime = websocket.app.state.runtime
+        try:
+            principal = await websocket_principal(websocket)
+            await _check_owner(runtime, job_id, principal.user_id)
+        except PictorError as exc:
+            await websocket.close(
+                code=4404 if exc.code.endswith("not_found") else 4401, reason=exc.code
+            )
+            return
+        after = _parse_last_event_id(websocket.query_params.get("after"))
+        await websocket.accept()
+        try:
+            async for event in follow_job(runtime, job_id, after):
+                if event is not None:
+                    await websocket.send_json(event.to_dict())
+            await websocket.close(code=1000)
+        except WebSocketDisconnect:
+            return
+
+    return router
+
+
+def _parse_last_event_id(value: str | None) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        seq = int(value)
+    except ValueError:
+        raise InvalidInput("Last-Event-ID must be an event number", field="Last-Event-ID") from None
+    return max(0, seq)
+
+
+async def _check_owner(runtime: Runtime, job_id: str, owner_id: str) -> None:
+    async with runtime.db.read_session() as session:
+        await JobService(session, runtime.catalog, runtime.engines, max_attempts=1).get(
+            job_id, owner_id
+        )

@@ -1,0 +1,110 @@
+"""/v1/uploads, /v1/artifacts and the signed /files downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+
+from pictor.api.deps import PrincipalDep, RuntimeDep
+from pictor.api.multipart import MalformedForm, StreamingForm
+from pictor.api.presenters import artifact_out
+from pictor.artifacts.models import Artifact
+from pictor.artifacts.repository import ArtifactRepository
+from pictor.artifacts.schemas import ArtifactOut
+from pictor.artifacts.service import store_upload
+from pictor.errors import NotFound
+from pictor.runtime import Runtime
+
+router = APIRouter(tags=["files"])
+
+
+class ArtifactNotFound(NotFound):
+    code = "artifact_not_found"
+
+
+async def upload_from_form(runtime: Runtime, owner_id: str, form: StreamingForm) -> Artifact:
+    artifact = await store_upload(
+        runtime.store, runtime.image_limits, owner_id, form.file_chunks(), filename=form.filename
+    )
+    async with runtime.db.session() as session:
+        ArtifactRepository(session).add(artifact)
+    return artifact
+
+
+@router.post(
+    "/v1/uploads",
+    status_code=201,
+    response_model=ArtifactOut,
+    summary="Upload an image (multipart field `file`)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
+async def upload(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> ArtifactOut:
+    """Streamed to storage as it arrives and validated as an image; use its `id` as `upload_id`."""
+    form = StreamingForm(request)
+    if not await form.start_file():
+        raise MalformedForm("the form has no `file` field", field="file")
+    artifact = await upload_from_form(runtime, principal.user_id, form)
+    return artifact_out(runtime, str(request.base_url), artifact)
+
+
+@router.get("/v1/artifacts/{artifact_id}", response_model=ArtifactOut, summary="Get an artifact")
+async def get_artifact(
+    artifact_id: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> ArtifactOut:
+    """Its metadata and a fresh signed download URL."""
+    async with runtime.db.read_session() as session:
+        artifact = await ArtifactRepository(session).owned(artifact_id, principal.user_id)
+    if artifact is None:
+        raise ArtifactNotFound(f"no artifact {artifact_id}")
+    return artifact_out(runtime, str(request.base_url), artifact)
+
+
+@router.get(
+    "/files/{artifact_id}",
+    summary="Download a file by its signed URL",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}}, 403: {"description": "bad or expired signature"}},
+)
+async def download(
+    artifact_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    expires: Annotated[str, Query()] = "",
+    sub: Annotated[str, Query()] = "",
+    sig: Annotated[str, Query()] = "",
+) -> Response:
+    """No API key needed: the signature (bound to path, owner and expiry) is the permission."""
+    owner_id = runtime.signer.verify(request.url.path, dict(request.query_params))
+    async with runtime.db.read_session() as session:
+        artifact = await ArtifactRepository(session).owned(artifact_id, owner_id)
+    if artifact is None:
+        raise ArtifactNotFound(f"no artifact {artifact_id}")
+    headers = {
+        "Cache-Control": "private, max-age=300",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'inline; filename="{artifact.filename}"',
+        "ETag": f'"{artifact.sha256}"',
+    }
+    path = await runtime.store.local_path(artifact.storage_key)
+    if path is not None:
+        return FileResponse(path, media_type=artifact.content_type, headers=headers)
+    return StreamingResponse(
+        runtime.store.iter_bytes(artifact.storage_key),
+        media_type=artifact.content_type,
+        headers=headers,
+    )

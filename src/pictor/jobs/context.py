@@ -1,0 +1,143 @@
+"""JobContext: what a pipeline sees of the platform while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import update
+
+from pictor.artifacts.models import Artifact
+from pictor.db.base import utcnow
+from pictor.db.engine import Database
+from pictor.engines.catalog import Engines
+from pictor.errors import InvalidInput, JobCanceled, TransientError
+from pictor.ids import new_id
+from pictor.images.limits import ImageLimits
+from pictor.jobs.events import EventBus, publishing, record_event
+from pictor.jobs.models import Job, JobStatus
+from pictor.storage.base import BlobStore
+from pictor.storage.keys import artifact_key
+
+T = TypeVar("T")
+
+
+class WorkerLost(TransientError):
+    code = "worker_lost"
+
+
+@dataclass
+class PendingOutput:
+    """An output stored in the blob store, whose row is written when the job succeeds."""
+
+    artifact: Artifact
+
+
+@dataclass
+class JobContext:
+    job_id: str
+    owner_id: str
+    kind: str
+    attempt: int
+    inputs: list[dict[str, Any]]
+    lease_s: float
+    db: Database
+    bus: EventBus
+    store: BlobStore
+    engines: Engines
+    image_limits: ImageLimits
+    cpu: Executor | None
+    outputs: list[PendingOutput] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    engine: str | None = None
+
+    async def input_bytes(self, index: int = 0) -> bytes:
+        """The raw bytes of input ``index`` (an upload artifact of the job's owner)."""
+        artifact_id = self.inputs[index].get("artifact_id")
+        async with self.db.read_session() as session:
+            artifact = await session.get(Artifact, artifact_id)
+            if artifact is None or artifact.owner_id != self.owner_id:
+                raise InvalidInput(f"input {artifact_id} no longer exists", code="input_missing")
+            key = artifact.storage_key
+        return await self.store.get_bytes(key)
+
+    async def progress(self, percent: int, stage: str) -> None:
+        """Report progress; raises JobCanceled here if a cancel was requested."""
+        percent = max(0, min(100, int(percent)))
+        async with publishing(self.db, self.bus) as session:
+            row = (
+                await session.execute(
+                    update(Job)
+                    .where(
+                        Job.id == self.job_id,
+                        Job.status == JobStatus.RUNNING,
+                        Job.attempts == self.attempt,
+                    )
+                    .values(
+                        progress=percent,
+                        stage=stage[:200],
+                        lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
+                    )
+                    .returning(Job.cancel_requested_at)
+                )
+            ).first()
+            if row is None:
+                # The job was taken from us (lease expired and re-queued): stop quietly.
+                raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
+            if row[0] is not None:
+                raise JobCanceled("canceled by request")
+            await record_event(
+                session, self.job_id, "progress", {"progress": percent, "stage": stage}
+            )
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-heavy work in a child process (or a thread when no pool is configured)."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.cpu, fn, *args)
+        except BrokenProcessPool as exc:
+            raise WorkerLost("the worker process running this job died") from exc
+
+    async def save_output(
+        self,
+        data: bytes,
+        *,
+        content_type: str,
+        ext: str,
+        width: int | None = None,
+        height: int | None = None,
+        engine: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> str:
+        """Store an output file now; its artifact row is written when the job succeeds."""
+        artifact_id = new_id("art")
+        key = artifact_key(self.owner_id, artifact_id, ext)
+        info = await self.store.put_bytes(key, data, content_type)
+        artifact = Artifact(
+            id=artifact_id,
+            owner_id=self.owner_id,
+            job_id=self.job_id,
+            role="output",
+            storage_key=key,
+            filename=f"{self.kind}-{artifact_id}.{ext}",
+            content_type=content_type,
+            size=info.size,
+            width=width,
+            height=height,
+            sha256=info.sha256 or hashlib.sha256(data).hexdigest(),
+            engine=engine,
+            meta=meta or {},
+        )
+        self.outputs.append(PendingOutput(artifact))
+        return artifact_id
+
+    async def discard_outputs(self) -> None:
+        for pending in self.outputs:
+            await self.store.delete(pending.artifact.storage_key)
+        self.outputs.clear()

@@ -1,0 +1,122 @@
+"""Job events: stored with a per-job sequence number, then published.
+
+A state change appends a ``job_events`` row inside the caller's transaction and
+queues the event on the session; :func:`publishing` publishes the queued events
+only after the transaction commits, so a subscriber never sees an event that the
+database does not have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pictor.db.base import utcnow
+from pictor.db.engine import Database
+from pictor.jobs.models import Job, JobEvent
+
+FINAL_EVENT_TYPES = frozenset({"succeeded", "failed", "canceled"})
+_OUTBOX = "pictor_outbox"
+
+
+@dataclass(frozen=True)
+class Event:
+    job_id: str
+    seq: int
+    type: str
+    data: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def is_final(self) -> bool:
+        return self.type in FINAL_EVENT_TYPES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "seq": self.seq,
+            "type": self.type,
+            "data": self.data,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class EventBus(Protocol):
+    async def publish(self, event: Event) -> None:
+        """Deliver an already stored event to current subscribers (best effort)."""
+        ...
+
+    def subscribe(self, job_id: str | None) -> Any:
+        """Async context manager yielding an ``asyncio.Queue[Event]`` for one job (or all)."""
+        ...
+
+
+@dataclass
+class LocalEventBus:
+    """The in-process bus of embedded mode."""
+
+    _subs: dict[str | None, set[asyncio.Queue[Event]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    async def publish(self, event: Event) -> None:
+        for key in (event.job_id, None):
+            for queue in list(self._subs.get(key, ())):
+                queue.put_nowait(event)
+
+    @asynccontextmanager
+    async def subscribe(self, job_id: str | None) -> AsyncIterator[asyncio.Queue[Event]]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._subs[job_id].add(queue)
+        try:
+            yield queue
+        finally:
+            self._subs[job_id].discard(queue)
+            if not self._subs[job_id]:
+                del self._subs[job_id]
+
+
+async def record_event(
+    session: AsyncSession, job_id: str, type_: str, data: dict[str, Any]
+) -> Event:
+    """Append an event to a job inside the caller's transaction."""
+    seq = await session.scalar(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(event_seq=Job.event_seq + 1)
+        .returning(Job.event_seq)
+    )
+    if seq is None:
+        raise LookupError(job_id)
+    now = utcnow()
+    session.add(JobEvent(job_id=job_id, seq=seq, type=type_, data=data, created_at=now))
+    event = Event(job_id=job_id, seq=seq, type=type_, data=data, created_at=now)
+    session.info.setdefault(_OUTBOX, []).append(event)
+    return event
+
+
+@asynccontextmanager
+async def publishing(db: Database, bus: EventBus) -> AsyncIterator[AsyncSession]:
+    """A write transaction whose recorded events are published after it commits."""
+    async with db.session() as session:
+        yield session
+        events: list[Event] = session.info.pop(_OUTBOX, [])
+    for event in events:
+        await bus.publish(event)
+
+
+async def stored_events(session: AsyncSession, job_id: str, after_seq: int = 0) -> list[Event]:
+    rows = await session.scalars(
+        select(JobEvent)
+        .where(JobEvent.job_id == job_id, JobEvent.seq > after_seq)
+        .order_by(JobEvent.seq)
+    )
+    return [Event(r.job_id, r.seq, r.type, r.data, r.created_at) for r in rows]

@@ -1,0 +1,116 @@
+"""Every query of the jobs domain."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pictor.db.base import utcnow
+from pictor.jobs.models import Job, JobStatus
+
+
+class JobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self.session.get(Job, job_id)
+
+    async def owned(self, job_id: str, owner_id: str) -> Job | None:
+        return await self.session.scalar(
+            select(Job).where(Job.id == job_id, Job.owner_id == owner_id)
+        )
+
+    async def by_idempotency_key(self, owner_id: str, key: str) -> Job | None:
+        return await self.session.scalar(
+            select(Job).where(Job.owner_id == owner_id, Job.idempotency_key == key)
+        )
+
+    async def page(
+        self,
+        owner_id: str | None,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> list[Job]:
+        """Newest first; ``cursor`` is the id of the last job of the previous page."""
+        query = select(Job)
+        if owner_id is not None:
+            query = query.where(Job.owner_id == owner_id)
+        if kind is not None:
+            query = query.where(Job.kind == kind)
+        if status is not None:
+            query = query.where(Job.status == status)
+        if created_after is not None:
+            query = query.where(Job.created_at >= created_after)
+        if created_before is not None:
+            query = query.where(Job.created_at < created_before)
+        if cursor is not None:
+            query = query.where(Job.id < cursor)
+        return list(await self.session.scalars(query.order_by(Job.id.desc()).limit(limit)))
+
+    async def claim(self, job_id: str, lease_s: float) -> Job | None:
+        """queued → running for one worker; None if someone else has it or it is not due."""
+        now = utcnow()
+        row = await self.session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.status == JobStatus.QUEUED,
+                (Job.run_after.is_(None)) | (Job.run_after <= now),
+            )
+            .values(
+                status=JobStatus.RUNNING,
+                attempts=Job.attempts + 1,
+                started_at=func.coalesce(Job.started_at, now),
+                lease_expires_at=now + timedelta(seconds=lease_s),
+                stage="running",
+            )
+            .returning(Job.id)
+        )
+        if row.first() is None:
+            return None
+        job = await self.session.get(Job, job_id, populate_existing=True)
+        return job
+
+    async def transition(
+        self, job_id: str, *, from_status: str, attempt: int | None = None, **values: Any
+    ) -> bool:
+        """Move a job on only if it is still where the caller believes it is."""
+        query = update(Job).where(Job.id == job_id, Job.status == from_status)
+        if attempt is not None:
+            query = query.where(Job.attempts == attempt)
+        result = await self.session.execute(query.values(**values).returning(Job.id))
+        return result.first() is not None
+
+    async def due_queued(self, now: datetime, limit: int = 500) -> list[str]:
+        rows = await self.session.scalars(
+            select(Job.id)
+            .where(
+                Job.status == JobStatus.QUEUED, (Job.run_after.is_(None)) | (Job.run_after <= now)
+            )
+            .order_by(Job.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def expired_running(
+        self, now: datetime, *, all_running: bool, limit: int = 500
+    ) -> list[Job]:
+        query = select(Job).where(Job.status == JobStatus.RUNNING)
+        if not all_running:
+            query = query.where(Job.lease_expires_at < now)
+        return list(await self.session.scalars(query.order_by(Job.id).limit(limit)))
+
+    async def counts_by_kind_status(self) -> list[tuple[str, str, int]]:
+        rows = await self.session.execute(
+            select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)
+        )
+        return [(kind, status, int(count)) for kind, status, count in rows]

@@ -1,0 +1,32 @@
+"""What a pipeline declares to the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from pictor.engines.catalog import Engines
+
+if TYPE_CHECKING:
+    from pictor.jobs.context import JobContext
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    kind: str
+    title: str
+    params_model: type[BaseModel]
+    run: Callable[[JobContext, Any], Awaitable[None]]
+    #: Price in credits of one job of this kind (the ledger charges it in a later issue).
+    cost: int
+    min_inputs: int = 1
+    max_inputs: int = 1
+    timeout_s: float = 300.0
+    #: Checks params against the engines at submit time (an engine not configured
+    #: is a 4xx then, not a failed job later).
+    check: Callable[[Any, Engines], None] | None = None
+    #: Retry on transient errors; a bad image is never retried whatever this says.
+    retryable: bool = True

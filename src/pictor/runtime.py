@@ -1,0 +1,169 @@
+"""The parts of a running pictor, built once from settings and injected everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from pictor.accounts.service import AccountService
+from pictor.config import Settings
+from pictor.db.engine import Database
+from pictor.db.migrate import upgrade
+from pictor.engines.catalog import Engines, build_engines
+from pictor.images.limits import ImageLimits
+from pictor.jobs.events import EventBus, LocalEventBus
+from pictor.jobs.queue import JobQueue
+from pictor.jobs.queue.local import LocalQueue
+from pictor.jobs.reconciler import Reconciler
+from pictor.jobs.repository import JobRepository
+from pictor.jobs.runner import RetryPolicy, Runner
+from pictor.net.fetch import FetchLimits
+from pictor.net.guard import NetworkPolicy
+from pictor.observability.metrics import Metrics
+from pictor.pipelines.catalog import build_catalog
+from pictor.pipelines.spec import PipelineSpec
+from pictor.registry import Registry
+from pictor.storage.base import BlobStore
+from pictor.storage.local import LocalBlobStore
+from pictor.storage.signing import UrlSigner
+
+log = logging.getLogger("pictor")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    store: BlobStore
+    signer: UrlSigner
+    bus: EventBus
+    engines: Engines
+    catalog: Registry[PipelineSpec]
+    metrics: Metrics
+    image_limits: ImageLimits
+    network: NetworkPolicy
+    fetch_limits: FetchLimits
+    run_workers: bool = True
+    cpu: Executor | None = None
+    queue: JobQueue | None = None
+    reconciler: Reconciler | None = None
+    admin_key_created: str | None = None
+    _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self, *, migrate: bool = True) -> None:
+        if migrate:
+            await upgrade(self.settings.database_url)
+        async with self.db.session() as session:
+            key = self.settings.admin.api_key
+            self.admin_key_created = await AccountService(session).ensure_admin(
+                self.settings.admin.email, key.get_secret_value() if key else None
+            )
+        self.metrics.add_gauge_source(
+            "jobs_by_status",
+            "Jobs by kind and status (from the database).",
+            ["kind", "status"],
+            lambda: list(self._job_counts),
+        )
+        if self.settings.worker.process_pool:
+            self.cpu = ProcessPoolExecutor(
+                max_workers=self.settings.worker.concurrency,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+        runner = Runner(
+            db=self.db,
+            bus=self.bus,
+            store=self.store,
+            catalog=self.catalog,
+            engines=self.engines,
+            image_limits=self.image_limits,
+            cpu=self.cpu,
+            retry=RetryPolicy(
+                self.settings.worker.backoff_base_s, self.settings.worker.backoff_max_s
+            ),
+            lease_margin_s=self.settings.worker.lease_margin_s,
+            on_finish=self._observe_finish,
+        )
+        self.queue = LocalQueue(runner, self.settings.worker.concurrency)
+        self.reconciler = Reconciler(self.db, self.bus, self.queue)
+        if self.run_workers:
+            await self.queue.start()
+            # Embedded mode has one node: whatever was running died with the last process.
+            await self.reconciler.run_once(recover_all_running=True)
+            self._background.append(asyncio.create_task(self._reconcile_forever()))
+
+    async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if self.queue is not None:
+            await self.queue.stop()
+        if isinstance(self.cpu, ProcessPoolExecutor):
+            self.cpu.shutdown(wait=False, cancel_futures=True)
+        await self.db.dispose()
+
+    async def _reconcile_forever(self) -> None:
+        assert self.reconciler is not None
+        while True:
+            await asyncio.sleep(self.settings.worker.reconcile_interval_s)
+            try:
+                await self.reconciler.run_once()
+            except Exception:
+                log.exception("reconciler pass failed")
+
+    def _observe_finish(
+        self, kind: str, status: str, wait: float | None, run: float | None
+    ) -> None:
+        self.metrics.jobs_total.labels(kind, status).inc()
+        if wait is not None:
+            self.metrics.job_queue_wait_seconds.labels(kind).observe(wait)
+        if run is not None:
+            self.metrics.job_run_seconds.labels(kind).observe(run)
+
+    async def refresh_job_counts(self) -> None:
+        async with self.db.read_session() as session:
+            rows = await JobRepository(session).counts_by_kind_status()
+        self._job_counts = [((kind, status), float(n)) for kind, status, n in rows]
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    store: BlobStore | None = None,
+    engines: Engines | None = None,
+    run_workers: bool = True,
+) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(
+        settings.database_url,
+        echo=settings.database.echo,
+        pool_size=settings.database.pool_size,
+        busy_ms=settings.database.busy_timeout_ms,
+    )
+    return Runtime(
+        settings=settings,
+        db=db,
+        store=store or LocalBlobStore(settings.blob_root),
+        signer=UrlSigner(settings.security.secret_key.get_secret_value()),
+        bus=LocalEventBus(),
+        engines=engines or build_engines(settings),
+        catalog=build_catalog(settings.plugins),
+        metrics=Metrics(),
+        image_limits=ImageLimits(
+            max_bytes=settings.images.max_bytes,
+            min_side=settings.images.min_side,
+            max_side=settings.images.max_side,
+        ),
+        network=NetworkPolicy.from_strings(settings.fetch.allow),
+        fetch_limits=FetchLimits(
+            max_bytes=settings.images.max_bytes,
+            timeout_s=settings.fetch.timeout_s,
+            max_redirects=settings.fetch.max_redirects,
+        ),
+        run_workers=run_workers,
+    )
