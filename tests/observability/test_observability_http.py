@@ -5,11 +5,13 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator, MutableMapping
+import socket
+from collections.abc import AsyncIterator, Coroutine, Iterator, MutableMapping
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
@@ -233,17 +235,57 @@ async def test_first_chunk_reaches_the_client_before_the_second_is_produced(
         "client": ("127.0.0.1", 1), "server": ("test", 80),
     }  # fmt: skip
     task = asyncio.create_task(app(scope, receive, send))
-    await asyncio.wait_for(first_chunk.wait(), timeout=5)
+    try:
+        chunk_one_arrived = await _within(first_chunk.wait(), seconds=5)
+        bodies = [m.get("body") for m in sent if m["type"] == "http.response.body"]
+        in_flight = _http_samples(metrics)
+    finally:
+        gate.release.set()  # never leave the endpoint parked, even when the test failed
+        await asyncio.wait_for(task, timeout=5)
 
-    bodies = [m.get("body") for m in sent if m["type"] == "http.response.body"]
+    assert chunk_one_arrived, "the first chunk was held back until the stream ended"
     assert bodies == [b"data: one\n\n"]
-    assert _http_samples(metrics) == []  # the request is still in flight
-
-    gate.release.set()
-    await asyncio.wait_for(task, timeout=5)
+    assert in_flight == []  # measured when the response ends, not when it starts
     bodies = [m.get("body") for m in sent if m["type"] == "http.response.body"]
     assert bodies[:2] == [b"data: one\n\n", f"data: {request_id_from(sent)}\n\n".encode()]
     assert [labels["route"] for _, labels, _ in _http_samples(metrics)] == ["/v1/stream"]
+
+
+async def test_sse_streams_through_a_real_server(app: Starlette, gate: StreamGate) -> None:
+    gate.hold = True
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections queue in the backlog until uvicorn starts accepting
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_config=None, lifespan="off", timeout_graceful_shutdown=2)
+    )
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with (
+            httpx.AsyncClient(timeout=5) as c,
+            c.stream("GET", f"http://127.0.0.1:{port}/v1/stream") as response,
+        ):
+            lines = response.aiter_lines()
+            first = await asyncio.wait_for(anext(lines), timeout=5)
+            gate.release.set()  # only now may the endpoint produce its second event
+            rest = [line async for line in lines]
+        assert first == "data: one"
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert f"data: {response.headers['x-request-id']}" in rest
+    finally:
+        gate.release.set()  # never leave the endpoint parked, even when the test failed
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=5)
+        sock.close()
+
+
+async def _within(waiting: Coroutine[Any, Any, Any], seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(waiting, timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 def request_id_from(sent: list[MutableMapping[str, Any]]) -> str:
