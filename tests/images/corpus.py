@@ -341,6 +341,17 @@ def _accepted() -> list[CorpusCase]:
             expect(fmt="png", size=(60, 60), alpha=True, more=pixel_is(10, 3, (200, 200, 200, 40))),
         ),
         CorpusCase(
+            "png_rgb_colour_key_trns",
+            save(_colour_key_image(), "PNG", transparency=(0, 0, 0)),
+            None,
+            expect(
+                fmt="png",
+                size=(60, 60),
+                alpha=True,
+                more=all_of(pixel_is(5, 5, (0, 0, 0, 0)), pixel_is(55, 5, (0, 90, 0, 255))),
+            ),
+        ),
+        CorpusCase(
             "png_1bit",
             save(Image.new("1", (60, 60), 1), "PNG"),
             None,
@@ -391,6 +402,12 @@ def _accepted() -> list[CorpusCase]:
             expect(fmt="jpeg", size=(60, 60), more=_warns("ICC profile")),
         ),
     ]
+
+
+def _colour_key_image() -> Image.Image:
+    image = Image.new("RGB", (60, 60), (0, 90, 0))
+    image.paste((0, 0, 0), (0, 0, 30, 60))  # the key colour: transparent once decoded
+    return image
 
 
 def _warns(fragment: str) -> Check:

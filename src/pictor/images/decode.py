@@ -312,32 +312,33 @@ def _to_rgb_or_rgba(image: Image.Image, notes: list[str]) -> Image.Image:
         # file decodes to the same values whichever colour type it used.
         wide = np.asarray(image, dtype=np.int64)
         narrow = (np.clip(wide, 0, 65535) >> 8).astype(np.uint8)
-        gray = Image.fromarray(narrow)
-        return gray.convert("RGB")
-    wants_alpha = "A" in mode or "a" in mode or "transparency" in image.info
-    converted = _to_srgb(image, notes)
-    if converted is not None:
-        return converted
-    return image.convert("RGBA" if wants_alpha else "RGB")
-
-
-def _to_srgb(image: Image.Image, notes: list[str]) -> Image.Image | None:
-    """Apply an embedded ICC profile so downstream pixels are sRGB; None if none applies."""
+        return Image.fromarray(narrow).convert("RGB")
+    # "transparency" covers palette tRNS and colour-key tRNS on grey/RGB PNGs
+    target = "RGBA" if ("A" in mode or "a" in mode or "transparency" in image.info) else "RGB"
+    # CMYK goes through its ICC profile as CMYK; everything else becomes RGB(A) first.
+    base = image if mode in (target, "CMYK") else image.convert(target)
     icc = image.info.get("icc_profile")
-    # Grey and palette images are rare carriers of wide-gamut profiles: left as they are.
-    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
-        return None
-    out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+    if icc:
+        return _to_srgb(base, icc, mode, notes)
+    return base if base.mode == target else base.convert(target)
+
+
+def _to_srgb(base: Image.Image, icc: bytes, original_mode: str, notes: list[str]) -> Image.Image:
+    """Apply an embedded ICC profile so downstream pixels are sRGB."""
+    target = "RGBA" if base.mode == "RGBA" else "RGB"
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         space = source.profile.xcolor_space.strip()
-        if space != ("CMYK" if image.mode == "CMYK" else "RGB"):
-            raise ImageCms.PyCMSError(f"a {space} profile on {image.mode} pixels")
+        if space == "GRAY" and original_mode in ("1", "L", "LA", "P", "PA"):
+            # grey tone curves differ little from sRGB's; not worth a warning
+            return base.convert(target)
+        if space != ("CMYK" if base.mode == "CMYK" else "RGB"):
+            raise ImageCms.PyCMSError(f"a {space} profile on {original_mode} pixels")
         srgb = ImageCms.createProfile("sRGB")
-        result = ImageCms.profileToProfile(image, source, srgb, outputMode=out_mode)
+        result = ImageCms.profileToProfile(base, source, srgb, outputMode=target)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
         notes.append(f"embedded ICC profile ignored: {_short(exc)}")
-        return None
+        return base.convert(target)
     assert result is not None  # inPlace=False always returns an image
     return result
 
@@ -388,16 +389,3 @@ def _png_end(data: bytes) -> int | None:
         if kind == b"IEND":
             return pos if pos <= len(data) else None
     return None
-
-
-__all__ = [
-    "DecodedImage",
-    "ImageFormat",
-    "ImageHeader",
-    "check_dimensions",
-    "decode_image",
-    "decode_image_header",
-    "describe_unsupported",
-    "sniff_format",
-    "trailing_bytes",
-]
