@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = rt
     app.state.key_cache = KeyCache(settings.security.key_cache_ttl_s)
+    app.state.union_tags = frozenset(rt.catalog.names())
     errors.install(app)
     app.include_router(health.router)
     app.include_router(me.router)

@@ -63,8 +63,18 @@ def error_body(code: str, message: str, field: str | None = None, **extra: Any) 
     return {"error": body}
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+_LOCATIONS = frozenset({"body", "query", "path", "header"})
+
+
+def _field_path(loc: tuple[Any, ...], union_tags: frozenset[str] = frozenset()) -> str:
+    """``("body", "remove_background", "params", "x")`` → ``"params.x"``.
+
+    The tag of a discriminated union (the job kind) is part of pydantic's location but
+    not of the client's JSON, so it is dropped.
+    """
+    parts = [str(p) for p in loc if p not in _LOCATIONS]
+    if len(loc) > 1 and loc[0] == "body" and parts and parts[0] in union_tags:
+        parts = parts[1:]
     return ".".join(parts)
 
 
@@ -77,14 +87,18 @@ async def pictor_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 
 
-async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    tags: frozenset[str] = getattr(request.app.state, "union_tags", frozenset())
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-    field = _field_path(tuple(first.get("loc", ())))
+    field = _field_path(tuple(first.get("loc", ())), tags)
+    discriminator = str((first.get("ctx") or {}).get("discriminator", "")).strip("'")
+    if discriminator and first.get("type", "").startswith("union_tag"):
+        field = ".".join(filter(None, [field, discriminator]))
     message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
     details = [
-        {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
+        {"field": _field_path(tuple(e.get("loc", ())), tags), "message": str(e.get("msg"))}
         for e in errors
     ]
     return JSONResponse(

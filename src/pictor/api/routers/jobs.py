@@ -1,6 +1,5 @@
 """/v1/jobs: create (one endpoint for every kind), read, list, cancel, follow."""
 
-from __future__ import annotations
 
 import asyncio
 import contextlib
