@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from pictor.engines.availability import Availability
 from pictor.engines.segment.base import Alpha, RGBImage
 from pictor.engines.segment.classical_bgmodel import background_distance, border_mask
+from pictor.engines.segment.classical_edges import restore_thin_parts, snap_to_half_contrast
 from pictor.engines.segment.classical_mask import first_mask, graph_cut
 from pictor.engines.segment.refine import refine_alpha
 from pictor.errors import InvalidImage
@@ -75,9 +76,14 @@ class ClassicalSegmenter:
         lab = cv2.GaussianBlur(lab, (0, 0), sigma)
         border = border_mask(h, w)
         dist, dist_plain = background_distance(lab, border)
-        mask, thresholds = first_mask(dist, dist_plain, lab[..., 0], border)
-        if self.use_graph_cut and mask.any():
-            mask = graph_cut(small, mask, dist, thresholds, GRAPH_CUT_PIXELS)
+        first = first_mask(dist, dist_plain, lab, border)
+        mask = first.mask
+        if not mask.any():
+            return mask.astype(np.float32)
+        if self.use_graph_cut:
+            mask = graph_cut(small, mask, dist, (first.low, first.high), GRAPH_CUT_PIXELS)
+        mask = snap_to_half_contrast(mask, dist)
+        mask = restore_thin_parts(mask, first.raw)
         return mask.astype(np.float32)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -79,35 +81,52 @@ def fill_holes(mask: Mask, dist: F32, level: float) -> Mask:
     return out
 
 
-SHADOW_MAX_SLOPE = 3.5
-"""Lightness change per working pixel above which an edge is an object's, not a shadow's."""
+SOFT_MAX_SLOPE = 3.5
+"""Colour change (Lab units) per working pixel above which an edge is an object's outline."""
+
+BACKDROP_CAP = 2.5
+"""Lighting on the backdrop (a spotlight, a vignette) departs from the border models by
+at most this many times the high threshold; products usually by more."""
 
 
-def remove_soft_shadows(fg_plain: Mask, fg_tolerant: Mask, lightness: F32, border: Mask) -> Mask:
-    """Drop the shadow-like pixels that reach the frame's background through soft edges.
+def colour_slope(lab: F32) -> F32:
+    """Lab gradient magnitude per pixel, dilated so edges stay walls at their feet too."""
+    gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+    mag = np.sqrt((gx * gx + gy * gy).sum(axis=2)).astype(np.float32)
+    out: F32 = cv2.dilate(mag, _kernel(3))
+    return out
 
-    Shadow-like pixels are those only the shadow-tolerant distance calls background
-    (same chroma, somewhat darker). A cast shadow fades into the backdrop, so it is
-    reachable from the background without crossing a steep lightness edge; a grey
-    product of the same colour is walled off by its own sharp outline.
+
+def remove_soft_backdrop(
+    dist_plain: F32, dist_tolerant: F32, high: float, slope: F32, border: Mask
+) -> Mask:
+    """Threshold, then drop what reaches the frame's background through soft edges only.
+
+    Backdrops vary softly: cast shadows fade in, spotlights and vignettes fall off
+    slowly, so their pixels are reachable from the open background without crossing
+    a steep colour edge, while a product is walled off by its own sharp outline.
+    Two kinds of pixels may go: shadow-like ones (only the shadow-tolerant distance
+    calls them background) and mild departures from the models (under
+    ``BACKDROP_CAP`` times ``high``).
     """
+    fg_plain, fg_tolerant = dist_plain > high, dist_tolerant > high
+    flat = slope < SOFT_MAX_SLOPE
     candidates = fg_plain & ~fg_tolerant
-    if not candidates.any():
+    soft = (candidates | (fg_tolerant & (dist_tolerant < BACKDROP_CAP * high))) & flat
+    if not soft.any():
         return fg_plain
-    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
-    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
-    slope = cv2.dilate(cv2.magnitude(gx, gy), _kernel(3))
-    soft = candidates & (slope < SHADOW_MAX_SLOPE)
     open_bg = ~fg_plain
     n, labels = cv2.connectedComponents((soft | open_bg).astype(np.uint8), connectivity=8)
     reached = np.zeros(n, np.bool_)
     reached[np.unique(labels[open_bg & border])] = True
     reached[0] = False
     shadow = soft & reached[labels]
+    soft = candidates & flat
     # What is left and shades smoothly into product colour is the product's own
     # shading (a grey mug's lit side); only the rest may be a shadow seen through a hole.
     rest = soft & ~shadow
-    smooth_product = fg_tolerant & (slope < SHADOW_MAX_SLOPE)
+    smooth_product = fg_tolerant & flat & ~shadow
     n, labels = cv2.connectedComponents((rest | smooth_product).astype(np.uint8), connectivity=8)
     shading = np.zeros(n, np.bool_)
     shading[np.unique(labels[smooth_product])] = True
@@ -143,19 +162,26 @@ def _shadowed_holes(soft: Mask, fg_tolerant: Mask, open_bg: Mask) -> Mask:
     return out
 
 
-def first_mask(
-    dist_tolerant: F32, dist_plain: F32, lightness: F32, border: Mask
-) -> tuple[Mask, tuple[float, float]]:
+class FirstMask(NamedTuple):
+    mask: Mask
+    """The cleaned product mask."""
+    raw: Mask
+    """The thresholded mask before morphology (keeps thin parts the opening removes)."""
+    low: float
+    high: float
+
+
+def first_mask(dist_tolerant: F32, dist_plain: F32, lab: F32, border: Mask) -> FirstMask:
     """Threshold the distance maps, drop soft shadows, and clean into a product mask."""
     low, high = thresholds(dist_tolerant, border)
     h, w = dist_tolerant.shape
-    fg = remove_soft_shadows(dist_plain > high, dist_tolerant > high, lightness, border)
+    raw = remove_soft_backdrop(dist_plain, dist_tolerant, high, colour_slope(lab), border)
     unit = max(3, round(min(h, w) / 150))
-    fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, _kernel(unit)).astype(np.bool_)
+    fg = cv2.morphologyEx(raw.astype(np.uint8), cv2.MORPH_OPEN, _kernel(unit)).astype(np.bool_)
     fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_CLOSE, _kernel(unit)).astype(np.bool_)
     fg = keep_product_components(fg)
     fg = fill_holes(fg, dist_tolerant, 0.75 * high)
-    return fg, (low, high)
+    return FirstMask(fg, raw, low, high)
 
 
 def graph_cut(
