@@ -252,3 +252,12 @@ def test_mangled_files_are_accepted_or_refused_with_a_code_never_crash() -> None
         else:
             assert decoded.image.mode in ("RGB", "RGBA")
     assert {"truncated_image", "corrupt_image"} <= codes
+
+
+def test_an_honest_photo_over_the_limits_is_too_large_not_a_bomb() -> None:
+    rng = np.random.default_rng(3)
+    noisy = Image.fromarray(rng.integers(0, 255, (600, 5000, 3), dtype=np.uint8))
+    data = save(noisy, "PNG")  # incompressible: about as many bytes as pixels
+    with pytest.raises(InvalidImage) as caught:
+        decode_image(data, ImageLimits(max_bytes=50_000_000, max_side=4096, max_pixels=2_000_000))
+    assert caught.value.code == "image_too_large"

@@ -181,11 +181,23 @@ def _bmp_size(head: bytes) -> tuple[int, int] | None:
 _HEADER_READERS = {"png": _png_size, "jpeg": _jpeg_size, "webp": _webp_size, "bmp": _bmp_size}
 
 
-def check_dimensions(width: int, height: int, limits: ImageLimits) -> None:
-    """Refuse declared dimensions outside ``limits``; the bomb check comes first."""
+#: Declared raw pixels per byte of file above which an oversized image is treated as a
+#: decompression bomb rather than an honest large photo (real photos compress ~5-20x).
+BOMB_RATIO = 100
+
+
+def check_dimensions(
+    width: int, height: int, limits: ImageLimits, file_size: int | None = None
+) -> None:
+    """Refuse declared dimensions outside ``limits``.
+
+    An image over the pixel limit whose file is tiny for its size (or whose file size is
+    unknown) is a decompression bomb; an honest photo that is merely too big is
+    ``image_too_large``, so its owner knows to resize it.
+    """
     pixels = width * height
     details = {"width": width, "height": height}
-    if pixels > limits.pixel_limit:
+    if pixels > limits.pixel_limit and (file_size is None or pixels * 3 > BOMB_RATIO * file_size):
         raise DecompressionBomb(
             f"image declares {width}x{height} ({pixels / 1e6:.1f} megapixels);"
             f" at most {limits.pixel_limit / 1e6:.1f} megapixels are allowed",
@@ -195,6 +207,12 @@ def check_dimensions(width: int, height: int, limits: ImageLimits) -> None:
         raise ImageTooLarge(
             f"image is {width}x{height}; the longest side allowed is {limits.max_side} px",
             details={**details, "max_side": limits.max_side},
+        )
+    if pixels > limits.pixel_limit:
+        raise ImageTooLarge(
+            f"image is {width}x{height}; at most {limits.pixel_limit / 1e6:.1f} megapixels"
+            " are allowed",
+            details={**details, "max_pixels": limits.pixel_limit},
         )
     if min(width, height) < limits.min_side:
         raise ImageTooSmall(
@@ -232,7 +250,7 @@ def decode_image(source: bytes | pathlib.Path, limits: ImageLimits) -> DecodedIm
     fmt = header.format if header is not None else sniff_format(data)
     assert fmt is not None  # decode_image_header raised otherwise
     if header is not None:
-        check_dimensions(header.width, header.height, limits)
+        check_dimensions(header.width, header.height, limits, len(data))
     notes: list[str] = []
     try:
         image, frames = _open_and_load(data, fmt, limits)
@@ -269,7 +287,7 @@ def _open_and_load(data: bytes, fmt: ImageFormat, limits: ImageLimits) -> tuple[
     image = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[fmt])
     # Pillow's reading of the header is authoritative when ours found nothing
     # (or disagrees): check again before touching pixels.
-    check_dimensions(image.width, image.height, limits)
+    check_dimensions(image.width, image.height, limits, len(data))
     frames = int(getattr(image, "n_frames", 1))
     image.load()  # decodes frame 0 only; LOAD_TRUNCATED_IMAGES stays off
     return image, frames
