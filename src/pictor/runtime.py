@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -15,6 +13,7 @@ from pictor.db.engine import Database
 from pictor.db.migrate import upgrade
 from pictor.engines.catalog import Engines, build_engines
 from pictor.images.limits import ImageLimits
+from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import EventBus, LocalEventBus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.queue.local import LocalQueue
@@ -48,7 +47,7 @@ class Runtime:
     network: NetworkPolicy
     fetch_limits: FetchLimits
     run_workers: bool = True
-    cpu: Executor | None = None
+    cpu: CpuPool | None = None
     queue: JobQueue | None = None
     reconciler: Reconciler | None = None
     admin_key_created: str | None = None
@@ -69,11 +68,9 @@ class Runtime:
             ["kind", "status"],
             lambda: list(self._job_counts),
         )
-        if self.settings.worker.process_pool:
-            self.cpu = ProcessPoolExecutor(
-                max_workers=self.settings.worker.concurrency,
-                mp_context=multiprocessing.get_context("spawn"),
-            )
+        self.cpu = CpuPool(
+            self.settings.worker.concurrency, processes=self.settings.worker.process_pool
+        )
         runner = Runner(
             db=self.db,
             bus=self.bus,
@@ -103,8 +100,8 @@ class Runtime:
                 await task
         if self.queue is not None:
             await self.queue.stop()
-        if isinstance(self.cpu, ProcessPoolExecutor):
-            self.cpu.shutdown(wait=False, cancel_futures=True)
+        if self.cpu is not None:
+            self.cpu.shutdown()
         await self.db.dispose()
 
     async def _reconcile_forever(self) -> None:

@@ -1,17 +1,16 @@
 """Test-only pipelines, loaded through the real plug-in setting (PICTOR_PLUGINS).
 
-They make the platform's hard cases happen on demand: transient failures, work that
-blocks in a child process until the test lets it go, and progress points a cancel
-can land on. Synchronization is through files the test creates (never sleeps).
+They make the platform's hard cases happen on demand: transient failures, work held
+in a child process until the test lets it go (see gates.py), and progress points a
+cancel can land on.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+from tests.support.gates import child_wait_at_gate
 
 from pictor.errors import InvalidInput, TransientError
 from pictor.jobs.context import JobContext
@@ -36,56 +35,36 @@ async def run_flaky(ctx: JobContext, params: FlakyParams) -> None:
 
 class GateParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    gate_dir: str
+    port: int
     steps: int = 3
 
 
-def wait_for_file(path: str, timeout_s: float = 60.0) -> None:
-    """Block (in a child process) until the test creates ``path``."""
-    deadline = time.monotonic() + timeout_s
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise TimeoutError(path)
-        time.sleep(0.005)  # polling a file in the child; the test never sleeps
-
-
-def blocking_work(gate_dir: str, attempt: int) -> int:
-    """Runs in a child process: announce the pid, then wait for the release file."""
-    Path(gate_dir, f"started-{attempt}").write_text(str(os.getpid()))
-    wait_for_file(str(Path(gate_dir, "release")))
+def held_work(port: int, tag: str) -> int:
+    """Runs in a child process of the pool: wait at the gate, return the pid."""
+    child_wait_at_gate(port, tag)
     return os.getpid()
 
 
 async def run_block(ctx: JobContext, params: GateParams) -> None:
     await ctx.progress(5, "starting")
-    pid = await ctx.run_cpu(blocking_work, params.gate_dir, ctx.attempt)
+    pid = await ctx.run_cpu(held_work, params.port, f"attempt-{ctx.attempt}")
     data = f"made by attempt {ctx.attempt}".encode()
     await ctx.save_output(data, content_type="text/plain", ext="txt", engine="test")
     ctx.result.update({"pid": pid, "attempt": ctx.attempt})
 
 
-def step_gate(gate_dir: str, step: int) -> None:
-    Path(gate_dir, f"at-{step}").write_text("")
-    wait_for_file(str(Path(gate_dir, f"go-{step}")))
-
-
 async def run_steps(ctx: JobContext, params: GateParams) -> None:
     for step in range(params.steps):
         await ctx.progress(int(100 * step / params.steps), f"step {step}")
-        await ctx.run_cpu(step_gate, params.gate_dir, step)
+        await ctx.run_cpu(held_work, params.port, f"step-{step}")
     ctx.result["steps"] = params.steps
 
 
+def _spec(kind: str, params: type[BaseModel], run: object) -> PipelineSpec:
+    return PipelineSpec(kind, kind, params, run, cost=1, min_inputs=0, max_inputs=0)  # type: ignore[arg-type]
+
+
 def register(catalog: Registry[PipelineSpec]) -> None:
-    catalog.register(
-        "test_flaky",
-        PipelineSpec("test_flaky", "Flaky", FlakyParams, run_flaky, cost=1, min_inputs=0, max_inputs=0),
-    )
-    catalog.register(
-        "test_block",
-        PipelineSpec("test_block", "Block", GateParams, run_block, cost=1, min_inputs=0, max_inputs=0),
-    )
-    catalog.register(
-        "test_steps",
-        PipelineSpec("test_steps", "Steps", GateParams, run_steps, cost=1, min_inputs=0, max_inputs=0),
-    )
+    catalog.register("test_flaky", _spec("test_flaky", FlakyParams, run_flaky))
+    catalog.register("test_block", _spec("test_block", GateParams, run_block))
+    catalog.register("test_steps", _spec("test_steps", GateParams, run_steps))

@@ -91,10 +91,10 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     tags: frozenset[str] = getattr(request.app.state, "union_tags", frozenset())
     errors = exc.errors()
-    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": "invalid request"}
     field = _field_path(tuple(first.get("loc", ())), tags)
     discriminator = str((first.get("ctx") or {}).get("discriminator", "")).strip("'")
-    if discriminator and first.get("type", "").startswith("union_tag"):
+    if discriminator and str(first.get("type", "")).startswith("union_tag"):
         field = ".".join(filter(None, [field, discriminator]))
     message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
     details = [

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -17,19 +14,16 @@ from pictor.artifacts.models import Artifact
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
-from pictor.errors import InvalidInput, JobCanceled, TransientError
+from pictor.errors import InvalidInput, JobCanceled
 from pictor.ids import new_id
 from pictor.images.limits import ImageLimits
+from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import EventBus, publishing, record_event
 from pictor.jobs.models import Job, JobStatus
 from pictor.storage.base import BlobStore
 from pictor.storage.keys import artifact_key
 
 T = TypeVar("T")
-
-
-class WorkerLost(TransientError):
-    code = "worker_lost"
 
 
 @dataclass
@@ -52,7 +46,7 @@ class JobContext:
     store: BlobStore
     engines: Engines
     image_limits: ImageLimits
-    cpu: Executor | None
+    cpu: CpuPool
     outputs: list[PendingOutput] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     engine: str | None = None
@@ -97,12 +91,11 @@ class JobContext:
             )
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-heavy work in a child process (or a thread when no pool is configured)."""
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.cpu, fn, *args)
-        except BrokenProcessPool as exc:
-            raise WorkerLost("the worker process running this job died") from exc
+        """Run CPU-heavy work in a child process (or a thread when no pool is configured).
+
+        ``fn`` and its arguments must pickle; the result comes back the same way.
+        """
+        return await self.cpu.run(fn, *args)
 
     async def save_output(
         self,

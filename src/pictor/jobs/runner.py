@@ -7,7 +7,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from pictor.engines.catalog import Engines
 from pictor.errors import JobCanceled, PictorError
 from pictor.images.limits import ImageLimits
 from pictor.jobs.context import JobContext
+from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import EventBus, publishing, record_event
 from pictor.jobs.models import Job, JobStatus
 from pictor.jobs.repository import JobRepository
@@ -53,7 +53,7 @@ class Runner:
     catalog: Registry[PipelineSpec]
     engines: Engines
     image_limits: ImageLimits
-    cpu: Executor | None
+    cpu: CpuPool
     retry: RetryPolicy
     lease_margin_s: float = 60.0
     on_finish: FinishObserver | None = None
