@@ -7,11 +7,11 @@ import signal
 from typing import Any
 
 import httpx
+from tests.conftest import User
+from tests.support.gates import Gate
 
 from pictor.jobs.events import stored_events
 from pictor.runtime import Runtime
-from tests.conftest import User
-from tests.support.gates import Gate
 
 
 async def create(client: httpx.AsyncClient, user: User, body: dict[str, Any], wait: int = 0) -> Any:

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import numpy as np
-
-from pictor.runtime import Runtime
 from tests.conftest import User
 from tests.support.images import open_image, product_photo
+
+from pictor.runtime import Runtime
 
 
 async def upload(client: httpx.AsyncClient, user: User, data: bytes | None = None) -> str:
@@ -73,12 +73,30 @@ async def test_bad_params_are_refused_with_the_field_named(
 ) -> None:
     upload_id = await upload(client, user)
     cases = [
-        ({"kind": "remove_background", "input": {"upload_id": upload_id},
-          "params": {"output_format": "gif"}}, "params.output_format"),
-        ({"kind": "remove_background", "input": {"upload_id": upload_id},
-          "params": {"padding": -1}}, "params.padding"),
-        ({"kind": "remove_background", "input": {"upload_id": upload_id},
-          "params": {"owner_id": "usr_x"}}, "params.owner_id"),
+        (
+            {
+                "kind": "remove_background",
+                "input": {"upload_id": upload_id},
+                "params": {"output_format": "gif"},
+            },
+            "params.output_format",
+        ),
+        (
+            {
+                "kind": "remove_background",
+                "input": {"upload_id": upload_id},
+                "params": {"padding": -1},
+            },
+            "params.padding",
+        ),
+        (
+            {
+                "kind": "remove_background",
+                "input": {"upload_id": upload_id},
+                "params": {"owner_id": "usr_x"},
+            },
+            "params.owner_id",
+        ),
         ({"kind": "no_such_kind", "input": {"upload_id": upload_id}}, "kind"),
         ({"kind": "remove_background", "input": {}}, "input"),
     ]
@@ -96,8 +114,11 @@ async def test_an_engine_that_is_not_configured_is_refused_at_submit(
     upload_id = await upload(client, user)
     response = await client.post(
         "/v1/jobs",
-        json={"kind": "remove_background", "input": {"upload_id": upload_id},
-              "params": {"engine": "onnx"}},
+        json={
+            "kind": "remove_background",
+            "input": {"upload_id": upload_id},
+            "params": {"engine": "onnx"},
+        },
         headers=user.headers,
     )
     assert response.status_code == 422
@@ -169,7 +190,7 @@ async def test_list_filters_by_kind_and_status_and_pages_with_a_cursor(
     ).json()
     assert [j["id"] for j in page2["data"]] == [ids[0]]
     assert page2["has_more"] is False
-    none = (await client.get("/v1/jobs?status=failed&kind=test_flaky", headers=user.headers))
+    none = await client.get("/v1/jobs?status=failed&kind=test_flaky", headers=user.headers)
     assert none.json()["data"] == []
     bad = await client.get("/v1/jobs?status=sleeping", headers=user.headers)
     assert bad.status_code == 422
