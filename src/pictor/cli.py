@@ -125,12 +125,14 @@ def keys_create(
 def keys_list(email: str) -> None:
     """List a user's keys (prefixes only; secrets are never stored)."""
     from pictor.accounts.service import AccountService, normalize_email
+    from pictor.errors import NotFound
 
     async def work(session: Any) -> list[str]:
         service = AccountService(session)
         user = await service.repo.user_by_email(normalize_email(email))
         if user is None:
-            return []
+            # Silence here would read as "this user has no keys".
+            raise NotFound(f"no user {email}")
         return [
             f"{k.id}  {k.prefix}…  {k.name or '-'}  "
             f"{'revoked' if k.revoked_at else 'active'}  created {k.created_at:%Y-%m-%d}"
