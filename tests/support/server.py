@@ -56,7 +56,7 @@ class ServerProcess:
 
     async def start(self) -> None:
         exe = Path(sys.executable).with_name("pictor")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once
             [str(exe), "serve", "--port", str(self.port), "--workers", "2"],
             env=self.env,
             stdout=subprocess.DEVNULL,
