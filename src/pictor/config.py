@@ -8,13 +8,29 @@ Embedded mode needs no settings at all.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "pictor-development-secret-change-me"  # noqa: S105 - the refused default
+
+
+def _env_list(value: Any) -> Any:
+    """``a,b`` or JSON ``["a", "b"]``: people write lists in env vars both ways."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+#: A list read from one environment variable, comma-separated or JSON.
+EnvList = Annotated[list[str], NoDecode, BeforeValidator(_env_list)]
+EnvTriple = Annotated[tuple[float, float, float], NoDecode, BeforeValidator(_env_list)]
 
 
 class DatabaseSettings(BaseModel):
@@ -64,7 +80,7 @@ class ImageSettings(BaseModel):
 
 
 class FetchSettings(BaseModel):
-    allow: list[str] = Field(
+    allow: EnvList = Field(
         default_factory=list,
         description="Hosts or CIDR ranges URL fetches may reach even if not public.",
     )
@@ -75,8 +91,8 @@ class FetchSettings(BaseModel):
 class SegmentSettings(BaseModel):
     model: Path | None = Field(default=None, description="An ONNX segmentation model file.")
     input_size: int | None = Field(default=None, ge=32, le=4096)
-    mean: tuple[float, float, float] | None = None
-    std: tuple[float, float, float] | None = None
+    mean: EnvTriple | None = None
+    std: EnvTriple | None = None
     timeout_s: float = Field(default=120.0, gt=0)
 
 
@@ -101,7 +117,7 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Base URL clients use, for signed links; default: request's."
     )
-    plugins: list[str] = Field(
+    plugins: EnvList = Field(
         default_factory=list, description="Modules whose register(catalog) adds pipelines."
     )
 
