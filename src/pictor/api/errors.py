@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -64,6 +65,9 @@ def error_body(code: str, message: str, field: str | None = None, **extra: Any) 
 
 
 _LOCATIONS = frozenset({"body", "query", "path", "header"})
+# Pydantic names the branch of a plain union it tried inside the location
+# (``function-after[_exactly_one(), ImageInput]``, ``list[...]``); clients never wrote it.
+_UNION_BRANCH = re.compile(r"[a-z][a-z-]*\[.*\]")
 
 
 def _field_path(loc: tuple[Any, ...], union_tags: frozenset[str] = frozenset()) -> str:
@@ -72,7 +76,7 @@ def _field_path(loc: tuple[Any, ...], union_tags: frozenset[str] = frozenset()) 
     The tag of a discriminated union (the job kind) is part of pydantic's location but
     not of the client's JSON, so it is dropped.
     """
-    parts = [str(p) for p in loc if p not in _LOCATIONS]
+    parts = [str(p) for p in loc if p not in _LOCATIONS and not _UNION_BRANCH.fullmatch(str(p))]
     if len(loc) > 1 and loc[0] == "body" and parts and parts[0] in union_tags:
         parts = parts[1:]
     return ".".join(parts)
@@ -91,7 +95,10 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     tags: frozenset[str] = getattr(request.app.state, "union_tags", frozenset())
     errors = exc.errors()
-    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": "invalid request"}
+    # The deepest error is the most specific: for a union input it is the branch that
+    # nearly matched, not "Input should be a valid list" from the branch that did not.
+    deepest = max(errors, key=lambda e: len(e.get("loc", ())), default=None)
+    first: dict[str, Any] = dict(deepest) if deepest else {"loc": (), "msg": "invalid request"}
     field = _field_path(tuple(first.get("loc", ())), tags)
     discriminator = str((first.get("ctx") or {}).get("discriminator", "")).strip("'")
     if discriminator and str(first.get("type", "")).startswith("union_tag"):
