@@ -14,7 +14,7 @@ from pictor.db.migrate import upgrade
 from pictor.engines.catalog import Engines, build_engines
 from pictor.images.limits import ImageLimits
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import EventBus, LocalEventBus
+from pictor.jobs.events import Event, EventBus, LocalEventBus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.queue.local import LocalQueue
 from pictor.jobs.reconciler import Reconciler
@@ -29,6 +29,8 @@ from pictor.registry import Registry
 from pictor.storage.base import BlobStore
 from pictor.storage.local import LocalBlobStore
 from pictor.storage.signing import UrlSigner
+from pictor.webhooks.delivery import WebhookDelivery, WebhookSender
+from pictor.webhooks.signing import user_secret
 
 log = logging.getLogger("pictor")
 
@@ -46,6 +48,7 @@ class Runtime:
     image_limits: ImageLimits
     network: NetworkPolicy
     fetch_limits: FetchLimits
+    webhooks: WebhookSender
     run_workers: bool = True
     cpu: CpuPool | None = None
     queue: JobQueue | None = None
@@ -53,6 +56,7 @@ class Runtime:
     admin_key_created: str | None = None
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+    _deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
 
     async def start(self, *, migrate: bool = True) -> None:
         if migrate:
@@ -92,9 +96,10 @@ class Runtime:
             # Embedded mode has one node: whatever was running died with the last process.
             await self.reconciler.run_once(recover_all_running=True)
             self._background.append(asyncio.create_task(self._reconcile_forever()))
+        self._background.append(asyncio.create_task(self._send_webhooks_forever()))
 
     async def stop(self) -> None:
-        for task in self._background:
+        for task in [*self._background, *self._deliveries]:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -112,6 +117,33 @@ class Runtime:
                 await self.reconciler.run_once()
             except Exception:
                 log.exception("reconciler pass failed")
+
+    async def _send_webhooks_forever(self) -> None:
+        """Every final event of a job that has a webhook URL becomes one delivery."""
+        async with self.bus.subscribe(None) as events:
+            while True:
+                event = await events.get()
+                if event.is_final:
+                    await self._start_webhook(event)
+
+    async def _start_webhook(self, event: Event) -> None:
+        async with self.db.read_session() as session:
+            job = await JobRepository(session).get(event.job_id)
+        if job is None or not job.webhook_url:
+            return
+        delivery = WebhookDelivery(
+            url=job.webhook_url,
+            secret=user_secret(self.settings.security.secret_key.get_secret_value(), job.owner_id),
+            message_id=f"{job.id}.{event.seq}",
+            payload={
+                "type": f"job.{event.type}",
+                "timestamp": event.created_at.isoformat(),
+                "data": {"id": job.id, "kind": job.kind, **event.data},
+            },
+        )
+        task = asyncio.create_task(self.webhooks.deliver(delivery))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     def _observe_finish(
         self, kind: str, status: str, wait: float | None, run: float | None
@@ -142,6 +174,12 @@ def build_runtime(
         pool_size=settings.database.pool_size,
         busy_ms=settings.database.busy_timeout_ms,
     )
+    network = NetworkPolicy.from_strings(settings.fetch.allow)
+    fetch_limits = FetchLimits(
+        max_bytes=settings.images.max_bytes,
+        timeout_s=settings.fetch.timeout_s,
+        max_redirects=settings.fetch.max_redirects,
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -156,11 +194,8 @@ def build_runtime(
             min_side=settings.images.min_side,
             max_side=settings.images.max_side,
         ),
-        network=NetworkPolicy.from_strings(settings.fetch.allow),
-        fetch_limits=FetchLimits(
-            max_bytes=settings.images.max_bytes,
-            timeout_s=settings.fetch.timeout_s,
-            max_redirects=settings.fetch.max_redirects,
-        ),
+        network=network,
+        fetch_limits=fetch_limits,
+        webhooks=WebhookSender(network, fetch_limits),
         run_workers=run_workers,
     )

@@ -8,7 +8,8 @@ from pictor.artifacts.models import Artifact
 from pictor.artifacts.repository import ArtifactRepository
 from pictor.artifacts.service import store_upload
 from pictor.jobs.schemas import ImageInput
-from pictor.net.fetch import fetch_url
+from pictor.net.fetch import fetch_url, parse_url
+from pictor.net.guard import resolve_and_check
 from pictor.runtime import Runtime
 
 
@@ -27,6 +28,13 @@ async def fetch_as_upload(runtime: Runtime, owner_id: str, url: str) -> Artifact
     async with runtime.db.session() as session:
         ArtifactRepository(session).add(artifact)
     return artifact
+
+
+async def check_webhook_url(runtime: Runtime, url: str) -> None:
+    """Refuse at submit a webhook URL that the SSRF guard would refuse at delivery."""
+    parsed = parse_url(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    await resolve_and_check(parsed.host, port, runtime.network)
 
 
 async def resolve_inputs(runtime: Runtime, owner_id: str, inputs: list[ImageInput]) -> list[str]:

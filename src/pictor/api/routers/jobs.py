@@ -1,6 +1,5 @@
 """/v1/jobs: create (one endpoint for every kind), read, list, cancel, follow."""
 
-
 import asyncio
 import contextlib
 import json
@@ -13,7 +12,7 @@ from pydantic import Field
 from starlette.websockets import WebSocketDisconnect
 
 from pictor.api.deps import PrincipalDep, RuntimeDep, websocket_principal
-from pictor.api.inputs import resolve_inputs
+from pictor.api.inputs import check_webhook_url, resolve_inputs
 from pictor.api.presenters import job_out
 from pictor.api.streams import follow_job
 from pictor.artifacts.repository import ArtifactRepository
@@ -88,6 +87,8 @@ async def submit_job(
             ).replay(principal_id, sub)
         if existing is not None:
             return existing, False
+    if sub.webhook_url:
+        await check_webhook_url(runtime, sub.webhook_url)
     upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
     sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
     async with publishing(runtime.db, runtime.bus) as session:
