@@ -71,7 +71,9 @@ def serve(
     )
     runtime = build_runtime(settings, run_workers=not no_worker)
     typer.echo(f"pictor: data in {settings.data_dir}; listening on http://{host}:{port}")
-    uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_config=None, ws="websockets-sansio")
+    uvicorn.run(
+        create_app(runtime=runtime), host=host, port=port, log_config=None, ws="websockets-sansio"
+    )
 
 
 @app.command()
