@@ -63,7 +63,7 @@ class ClassicalSegmenter:
         h, w = image.shape[:2]
         small = _resize_to(image, self.work_pixels)
         mask = self.predict_mask_small(small)
-        up: NDArray[np.float32] = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+        up = np.asarray(cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
         if not refine_edges:
             return (up > 0.5).astype(np.float32)
         return refine_alpha(image, up)
@@ -71,9 +71,10 @@ class ClassicalSegmenter:
     def predict_mask_small(self, small: RGBImage) -> NDArray[np.float32]:
         """The 0/1 foreground mask at the working resolution of ``small``."""
         h, w = small.shape[:2]
-        lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+        rgb = small.astype(np.float32) / 255.0
+        lab = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB), np.float32)
         sigma = max(0.6, min(h, w) / 400.0)
-        lab = cv2.GaussianBlur(lab, (0, 0), sigma)
+        lab = np.asarray(cv2.GaussianBlur(lab, (0, 0), sigma), np.float32)
         border = border_mask(h, w)
         dist, dist_plain = background_distance(lab, border)
         first = first_mask(dist, dist_plain, lab, border)
@@ -103,5 +104,5 @@ def _resize_to(image: RGBImage, max_pixels: int) -> RGBImage:
     if scale >= 1.0:
         return image
     size = (max(2, round(w * scale)), max(2, round(h * scale)))
-    out: RGBImage = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    out = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
     return out

@@ -79,7 +79,8 @@ def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
     k = min(_CLUSTERS, len(pts))
     cv2.setRNGSeed(12345)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 0.5)
-    _, _, centres = cv2.kmeans(pts, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    labels = np.zeros((len(pts), 1), np.int32)
+    _, _, centres = cv2.kmeans(pts, k, labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
     out: F32 = np.asarray(centres, np.float32)
     return out
 

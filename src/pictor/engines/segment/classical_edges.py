@@ -18,7 +18,7 @@ Mask = NDArray[np.bool_]
 
 
 def _disk(size: int) -> NDArray[np.uint8]:
-    k: NDArray[np.uint8] = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    k = np.asarray(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)), np.uint8)
     return k
 
 

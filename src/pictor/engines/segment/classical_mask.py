@@ -29,7 +29,7 @@ def thresholds(dist: F32, border: Mask) -> tuple[float, float]:
 
 def _kernel(size: int) -> NDArray[np.uint8]:
     size = max(1, size)
-    k: NDArray[np.uint8] = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    k = np.asarray(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)), np.uint8)
     return k
 
 
@@ -94,7 +94,7 @@ def colour_slope(lab: F32) -> F32:
     gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
     gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
     mag = np.sqrt((gx * gx + gy * gy).sum(axis=2)).astype(np.float32)
-    out: F32 = cv2.dilate(mag, _kernel(3))
+    out = np.asarray(cv2.dilate(mag, _kernel(3)), np.float32)
     return out
 
 
@@ -196,7 +196,9 @@ def graph_cut(
     h, w = mask.shape
     scale = min(1.0, (pixels / float(h * w)) ** 0.5)
     size = (max(2, round(w * scale)), max(2, round(h * scale)))
-    img = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image
+    img = np.asarray(
+        cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image, np.uint8
+    )
     m = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(np.bool_)
     d = cv2.resize(dist, size, interpolation=cv2.INTER_AREA) if scale < 1 else dist
     unit = max(3, round(min(size) / 40))
@@ -211,7 +213,7 @@ def graph_cut(
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(12345)
-    cv2.grabCut(img, gc, None, bgd, fgd, 2, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(img, gc, (0, 0, 0, 0), bgd, fgd, 2, cv2.GC_INIT_WITH_MASK)
     fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1:
         fg = cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR)
