@@ -137,3 +137,16 @@ async def test_a_killed_worker_process_is_replaced_and_the_job_finishes_exactly_
     assert body.text == "made by attempt 2"
     types = await event_types(runtime, job["id"])
     assert types.count("succeeded") == 1 and "failed" not in types
+
+
+async def test_a_job_over_its_kinds_timeout_fails_with_job_timeout_and_is_not_retried(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    async with Gate() as gate:
+        job = await create(client, user, {"kind": "test_slow", "params": {"port": gate.port}})
+        held = await gate.arrival()
+        final = await wait_for_final(client, user, job["id"])
+        await held.release()
+    assert final["status"] == "failed"
+    assert final["attempts"] == 1
+    assert final["error"]["code"] == "job_timeout"

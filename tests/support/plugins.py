@@ -60,11 +60,26 @@ async def run_steps(ctx: JobContext, params: GateParams) -> None:
     ctx.result["steps"] = params.steps
 
 
-def _spec(kind: str, params: type[BaseModel], run: object) -> PipelineSpec:
-    return PipelineSpec(kind, kind, params, run, cost=1, min_inputs=0, max_inputs=0)  # type: ignore[arg-type]
+async def run_slow(ctx: JobContext, params: GateParams) -> None:
+    await ctx.progress(5, "starting")
+    await ctx.run_cpu(held_work, params.port, "slow")
+
+
+def _spec(kind: str, params: type[BaseModel], run: object, timeout_s: float = 300) -> PipelineSpec:
+    return PipelineSpec(
+        kind,
+        kind,
+        params,
+        run,  # type: ignore[arg-type]
+        cost=1,
+        min_inputs=0,
+        max_inputs=0,
+        timeout_s=timeout_s,
+    )
 
 
 def register(catalog: Registry[PipelineSpec]) -> None:
     catalog.register("test_flaky", _spec("test_flaky", FlakyParams, run_flaky))
     catalog.register("test_block", _spec("test_block", GateParams, run_block))
     catalog.register("test_steps", _spec("test_steps", GateParams, run_steps))
+    catalog.register("test_slow", _spec("test_slow", GateParams, run_slow, timeout_s=0.5))
