@@ -19,6 +19,7 @@ from pictor.images.alpha import (
 )
 from pictor.images.decode import decode_image
 from pictor.images.encode import content_type_for, encode_image
+from pictor.images.errors import InvalidColor
 from pictor.images.limits import ImageLimits
 from pictor.jobs.context import JobContext
 from pictor.pipelines.spec import PipelineSpec
@@ -43,7 +44,11 @@ class RemoveBackgroundParams(BaseModel):
     @classmethod
     def _color(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_color(value)
+            try:
+                parse_color(value)
+            except InvalidColor as exc:
+                # A ValueError lets pydantic name the field; InvalidColor would escape bare.
+                raise ValueError(exc.message) from None
         return value
 
 
