@@ -22,7 +22,11 @@ from numpy.typing import NDArray
 from pictor.engines.availability import Availability
 from pictor.engines.segment.base import Alpha, RGBImage
 from pictor.engines.segment.classical_bgmodel import background_distance, border_mask
-from pictor.engines.segment.classical_edges import restore_thin_parts, snap_to_half_contrast
+from pictor.engines.segment.classical_edges import (
+    bridge_cut_bands,
+    restore_thin_parts,
+    snap_to_half_contrast,
+)
 from pictor.engines.segment.classical_mask import first_mask, graph_cut
 from pictor.engines.segment.refine import refine_alpha
 from pictor.errors import InvalidImage
@@ -85,6 +89,7 @@ class ClassicalSegmenter:
             mask = graph_cut(small, mask, dist, (first.low, first.high), GRAPH_CUT_PIXELS)
         mask = snap_to_half_contrast(mask, dist)
         mask = restore_thin_parts(mask, first.raw)
+        mask = bridge_cut_bands(mask)
         return mask.astype(np.float32)
 
 

@@ -67,3 +67,45 @@ def restore_thin_parts(mask: Mask, raw: Mask) -> Mask:
         keep[i] = length >= 8 and area / length <= 3.0
     out: Mask = mask | keep[labels]
     return out
+
+
+def bridge_cut_bands(mask: Mask, max_frac: float = 0.35) -> Mask:
+    """Fill a horizontal band that cuts the product in two (a label the colour of the backdrop).
+
+    A band is a background region, open to the sides, with product directly above
+    and below in every column, no taller than ``max_frac`` of the product, and as
+    wide as the product just above and just below it. Enclosed holes (a mug's
+    handle) are left to ``fill_holes``; concavities narrower than the parts they
+    separate (between a table's legs) are not bands.
+    """
+    h, w = mask.shape
+    rows = np.nonzero(mask.any(axis=1))[0]
+    if rows.size < 3:
+        return mask
+    limit = max(2, int(max_frac * (rows[-1] - rows[0] + 1)))
+    idx = np.arange(h, dtype=np.int32)[:, None]
+    above = np.maximum.accumulate(np.where(mask, idx, -1), axis=0)
+    below = np.minimum.accumulate(np.where(mask, idx, h)[::-1], axis=0)[::-1]
+    gap = ~mask & (above >= 0) & (below < h) & (below - above - 1 <= limit)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(gap.astype(np.uint8), connectivity=4)
+    out = mask.copy()
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        if x == 0 or x + bw >= w:
+            continue
+        top, bottom = mask[max(y - 1, 0)], mask[min(y + bh, h - 1)]
+        span = np.zeros(w, np.bool_)
+        span[x : x + bw] = True
+        if _covers(span, top) and _covers(span, bottom):
+            out |= labels == i
+    return out
+
+
+def _covers(span: NDArray[np.bool_], row: NDArray[np.bool_]) -> bool:
+    """Whether ``span`` covers at least 80% of the product's extent on ``row``."""
+    xs = np.nonzero(row)[0]
+    if xs.size == 0:
+        return False
+    extent = np.zeros_like(row)
+    extent[xs[0] : xs[-1] + 1] = True
+    return float((span & extent).sum()) >= 0.8 * float(extent.sum())
