@@ -45,7 +45,7 @@ class KeyCache:
                 del self._entries[digest]
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
