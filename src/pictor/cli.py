@@ -167,7 +167,9 @@ def remove_bg(
     refine_edges: Annotated[bool, typer.Option(help="Refine edges.")] = True,
     trim: Annotated[bool, typer.Option(help="Crop to the subject.")] = False,
     padding: Annotated[int, typer.Option(help="Padding kept by --trim.")] = 5,
-    output_format: Annotated[str, typer.Option(help="png or webp.")] = "png",
+    output_format: Annotated[
+        str | None, typer.Option(help="png or webp (default: the -o file's suffix, else png).")
+    ] = None,
 ) -> None:
     """Remove backgrounds locally, without a server (same pipeline as the API)."""
     from pictor.cli_local import remove_backgrounds
@@ -179,10 +181,15 @@ def remove_bg(
         "refine_edges": refine_edges,
         "trim": trim,
         "padding": padding,
-        "output_format": output_format,
+        "output_format": output_format or _format_from_suffix(output),
     }
     failures = remove_backgrounds(_settings(), inputs, output, params)
     raise typer.Exit(code=1 if failures else 0)
+
+
+def _format_from_suffix(output: Path) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    return suffix if suffix in ("png", "webp") else "png"
 
 
 def main() -> None:

@@ -222,3 +222,11 @@ def test_serve_help_shows_its_options(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for option in ("--host", "--port", "--workers", "--no-worker"):
         assert option in result.stdout, option
+
+
+def test_remove_bg_takes_the_output_format_from_the_suffix(tmp_path: Path) -> None:
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(product_photo())
+    result = run_pictor(tmp_path, "remove-bg", str(source), "-o", str(tmp_path / "cut.webp"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cut.webp").read_bytes()[8:12] == b"WEBP"
