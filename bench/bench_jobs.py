@@ -39,6 +39,8 @@ from pictor.pipelines.remove_background import RemoveBackgroundParams, cut_out
 from pictor.runtime import Runtime, build_runtime
 
 NOOP = {"kind": "bench_noop", "input": []}
+#: CPU seconds of this process (every thread) per job in the last sequential run, by kind.
+CPU_PER_JOB: dict[str, float] = {}
 
 
 class Finishes:
@@ -112,6 +114,7 @@ async def job_latency(
 ) -> tuple[list[float], list[float]]:
     """Sequential jobs: (submit → final event, submit → 201 response) per job, seconds."""
     total, post = [], []
+    cpu0 = time.process_time()
     for _ in range(n):
         t0 = time.perf_counter()
         r = await client.post("/v1/jobs", json=body, headers=common.auth())
@@ -121,6 +124,7 @@ async def job_latency(
         done = await finishes.wait(r.json()["id"])
         total.append(done - t0)
         post.append(t1 - t0)
+    CPU_PER_JOB[body["kind"]] = (time.process_time() - cpu0) / n
     return total, post
 
 
@@ -148,9 +152,10 @@ async def job_throughput(
         r.raise_for_status()
         ids.append(r.json()["id"])
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     submit_s = await concurrent(client, n, clients, send)
     last = max([await finishes.wait(job_id) for job_id in ids])
+    CPU_PER_JOB["throughput"] = (time.process_time() - cpu0) / n
     return n / (last - t0), n / submit_s
 
 
@@ -208,6 +213,7 @@ async def _in_process_figures(
     noop, noop_post = await job_latency(client, finishes, NOOP, n_seq)
     print(f"bench_noop submit→succeeded        {common.summary_ms(noop)}   [goal p50 ≤ 5 ms]")
     print(f"  of which POST /v1/jobs → 201     {common.summary_ms(noop_post)}")
+    print(f"  CPU per job (this process)       {CPU_PER_JOB['bench_noop'] * 1e3:7.2f} ms")
     echo_t, _ = await job_latency(client, finishes, echo, n_seq)
     print(f"bench_echo (64x64, pool hop)       {common.summary_ms(echo_t)}")
     n_rb = max(10, n_seq // 3)
@@ -224,6 +230,18 @@ async def _in_process_figures(
     done_rate, post_rate = await job_throughput(client, finishes, n_tp, clients)
     print(f"bench_noop submitted               {post_rate:8.0f} POST/s")
     print(f"bench_noop succeeded               {done_rate:8.0f} jobs/s   [goal ≥ 200 jobs/s]")
+    cpu = CPU_PER_JOB["throughput"]
+    print(f"  CPU per job {cpu * 1e3:.2f} ms → at most {1 / cpu:.0f} jobs/s on one core")
+
+
+def server_load(
+    srv: common.Server, url: str, headers: dict[str, str], conns: int, seconds: float
+) -> dict[str, float]:
+    """wrk figures plus the server's own CPU seconds per request."""
+    cpu0 = common.cpu_seconds(srv.proc.pid)
+    result = common.wrk(url, headers, conns, seconds)
+    result["cpu_per_req"] = (common.cpu_seconds(srv.proc.pid) - cpu0) / result["requests"]
+    return result
 
 
 def wrk_line(label: str, r: dict[str, float]) -> str:
@@ -244,13 +262,18 @@ def live(data_dir: Path, seconds: float, conns: int) -> None:
         common.wrk(job_url, common.auth(), conns, 1)
         bare, job = [], []
         for _ in range(2):  # interleaved rounds; the best of each
-            bare.append(common.wrk(bare_url, {}, conns, seconds))
-            job.append(common.wrk(job_url, common.auth(), conns, seconds))
+            bare.append(server_load(srv, bare_url, {}, conns, seconds))
+            job.append(server_load(srv, job_url, common.auth(), conns, seconds))
         b = max(bare, key=lambda x: x["rps"])
         j = max(job, key=lambda x: x["rps"])
         print(wrk_line("baseline GET /bench/bare (same app)", b))
         print(wrk_line("GET /v1/jobs/{id}", j))
         print(f"ratio                               {j['rps'] / b['rps']:8.1%}   [goal ≥ 50 %]")
+        cpu_ratio = b["cpu_per_req"] / j["cpu_per_req"]
+        print(
+            f"  server CPU per request: bare {b['cpu_per_req'] * 1e3:.2f} ms, job"
+            f" {j['cpu_per_req'] * 1e3:.2f} ms (ratio {cpu_ratio:.1%}, load-independent)"
+        )
         if j["non2xx"] or b["non2xx"]:
             print(f"  WARNING non-2xx: job {j['non2xx']:.0f}, bare {b['non2xx']:.0f}")
         live_throughput(srv, seconds, conns)
@@ -259,6 +282,7 @@ def live(data_dir: Path, seconds: float, conns: int) -> None:
 def live_throughput(srv: common.Server, seconds: float, conns: int) -> None:
     """POST /v1/jobs from wrk for ``seconds``; then wait until no job is queued or running."""
     t0 = time.perf_counter()
+    cpu0 = common.cpu_seconds(srv.proc.pid)
     post = common.wrk(srv.url + "/v1/jobs", common.auth(), conns, seconds, lua=common.WRK_POST)
     with httpx.Client(base_url=srv.url, headers=common.auth()) as c:
         while any(
@@ -267,11 +291,13 @@ def live_throughput(srv: common.Server, seconds: float, conns: int) -> None:
         ):
             time.sleep(0.02)  # a completion poll in a bench, not a test synchronisation
     elapsed = time.perf_counter() - t0
+    cpu = (common.cpu_seconds(srv.proc.pid) - cpu0) / post["requests"]
     print(wrk_line("POST /v1/jobs (bench_noop, wrk)", post))
     print(
         f"  all {post['requests']:.0f} succeeded after {elapsed:.1f} s:"
         f" {post['requests'] / elapsed:.0f} jobs/s   [goal ≥ 200 jobs/s]"
     )
+    print(f"  server CPU per job {cpu * 1e3:.2f} ms → at most {1 / cpu:.0f} jobs/s on one core")
     if post["non2xx"]:
         print(f"  WARNING non-2xx: {post['non2xx']:.0f}")
 
@@ -281,9 +307,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer jobs, shorter loads")
     args = parser.parse_args()
     n_seq, n_tp, clients, seconds = (60, 300, 16, 3.0) if args.quick else (300, 2000, 32, 10.0)
+    print(f"load average at start: {common.load_average()} (2 cores; other work skews wall time)")
     with tempfile.TemporaryDirectory(prefix="pictor-bench-") as tmp:
         asyncio.run(in_process(Path(tmp) / "inproc", n_seq, n_tp, clients))
         live(Path(tmp) / "live", seconds, 32)
+    print(f"\nload average at end: {common.load_average()}")
 
 
 if __name__ == "__main__":
