@@ -138,3 +138,28 @@ def test_secrets_never_appear_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     for text in (repr(settings), str(settings), settings.model_dump_json()):
         assert secret not in text and admin_key not in text
     assert DEV_SECRET not in repr(Settings(security={"secret_key": DEV_SECRET}))
+
+
+def test_a_broker_url_is_refused_until_distributed_mode_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PICTOR_BROKER_URL", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ValidationError, match="PICTOR_BROKER_URL"):
+        Settings()
+
+
+def test_plain_database_urls_get_their_async_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PICTOR_DATABASE_URL", "postgresql://postgres@127.0.0.1/pictor")
+    assert Settings().database_url == "postgresql+asyncpg://postgres@127.0.0.1/pictor"
+    monkeypatch.setenv("PICTOR_DATABASE_URL", "sqlite:////tmp/x.db")
+    assert Settings().database_url == "sqlite+aiosqlite:////tmp/x.db"
+
+
+def test_per_kind_timeouts_override_the_pipeline_and_unknown_kinds_are_refused() -> None:
+    from pictor.pipelines.catalog import build_catalog
+    from pictor.registry import UnknownName
+
+    catalog = build_catalog(timeouts={"remove_background": 7.5})
+    assert catalog.get("remove_background").timeout_s == 7.5
+    with pytest.raises(UnknownName, match="remove_background"):
+        build_catalog(timeouts={"remove_bg": 1})

@@ -33,6 +33,13 @@ EnvList = Annotated[list[str], NoDecode, BeforeValidator(_env_list)]
 EnvTriple = Annotated[tuple[float, float, float], NoDecode, BeforeValidator(_env_list)]
 
 
+_DRIVERS = {
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+    "sqlite:///": "sqlite+aiosqlite:///",
+}
+
+
 class DatabaseSettings(BaseModel):
     url: str | None = Field(
         default=None,
@@ -49,7 +56,20 @@ class StorageSettings(BaseModel):
 
 
 class BrokerSettings(BaseModel):
-    url: str | None = Field(default=None, description="Unset: the in-process executor.")
+    url: str | None = Field(
+        default=None,
+        description="Celery broker for distributed mode (not available yet: must stay unset).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _not_yet(cls, value: str | None) -> str | None:
+        if value:
+            raise ValueError(
+                "PICTOR_BROKER_URL is set, but distributed mode (Celery) is not available in"
+                " this version; unset it to run embedded"
+            )
+        return value
 
 
 class WorkerSettings(BaseModel):
@@ -57,7 +77,10 @@ class WorkerSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1, le=20)
     backoff_base_s: float = Field(default=1.0, ge=0.0)
     backoff_max_s: float = Field(default=60.0, ge=0.0)
-    default_timeout_s: float = Field(default=300.0, gt=0)
+    timeouts: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per-kind timeout overrides in seconds, e.g. {"remove_background": 60}.',
+    )
     lease_margin_s: float = Field(default=60.0, gt=0)
     reconcile_interval_s: float = Field(default=30.0, gt=0)
     process_pool: bool = Field(default=True, description="Run CPU-heavy stages in child processes.")
@@ -93,7 +116,6 @@ class SegmentSettings(BaseModel):
     input_size: int | None = Field(default=None, ge=32, le=4096)
     mean: EnvTriple | None = None
     std: EnvTriple | None = None
-    timeout_s: float = Field(default=120.0, gt=0)
 
 
 class LogSettings(BaseModel):
@@ -149,9 +171,14 @@ class Settings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        if self.database.url:
-            return self.database.url
-        return f"sqlite+aiosqlite:///{self.data_dir / 'pictor.db'}"
+        """The async SQLAlchemy URL; plain ``postgresql://`` and ``sqlite:///`` are accepted."""
+        url = self.database.url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'pictor.db'}"
+        for plain, driver in _DRIVERS.items():
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
 
     @property
     def blob_root(self) -> Path:

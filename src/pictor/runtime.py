@@ -15,6 +15,7 @@ from pictor.engines.catalog import Engines, build_engines
 from pictor.images.limits import ImageLimits
 from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import Event, EventBus, LocalEventBus
+from pictor.jobs.models import Job
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.queue.local import LocalQueue
 from pictor.jobs.reconciler import Reconciler
@@ -87,7 +88,6 @@ class Runtime:
                 self.settings.worker.backoff_base_s, self.settings.worker.backoff_max_s
             ),
             lease_margin_s=self.settings.worker.lease_margin_s,
-            on_finish=self._observe_finish,
         )
         self.queue = LocalQueue(runner, self.settings.worker.concurrency)
         self.reconciler = Reconciler(self.db, self.bus, self.queue)
@@ -96,7 +96,7 @@ class Runtime:
             # Embedded mode has one node: whatever was running died with the last process.
             await self.reconciler.run_once(recover_all_running=True)
             self._background.append(asyncio.create_task(self._reconcile_forever()))
-        self._background.append(asyncio.create_task(self._send_webhooks_forever()))
+        self._background.append(asyncio.create_task(self._follow_final_events()))
 
     async def stop(self) -> None:
         for task in [*self._background, *self._deliveries]:
@@ -118,18 +118,24 @@ class Runtime:
             except Exception:
                 log.exception("reconciler pass failed")
 
-    async def _send_webhooks_forever(self) -> None:
-        """Every final event of a job that has a webhook URL becomes one delivery."""
+    async def _follow_final_events(self) -> None:
+        """Every job that ends, however it ends (a worker, a cancel, the reconciler),
+        is delivered to its webhook URL if it has one."""
         async with self.bus.subscribe(None) as events:
             while True:
                 event = await events.get()
-                if event.is_final:
-                    await self._start_webhook(event)
+                if not event.is_final:
+                    continue
+                try:
+                    async with self.db.read_session() as session:
+                        job = await JobRepository(session).get(event.job_id)
+                    if job is not None:
+                        self._start_webhook(job, event)
+                except Exception:
+                    log.exception("could not follow up the end of %s", event.job_id)
 
-    async def _start_webhook(self, event: Event) -> None:
-        async with self.db.read_session() as session:
-            job = await JobRepository(session).get(event.job_id)
-        if job is None or not job.webhook_url:
+    def _start_webhook(self, job: Job, event: Event) -> None:
+        if not job.webhook_url:
             return
         delivery = WebhookDelivery(
             url=job.webhook_url,
@@ -145,14 +151,17 @@ class Runtime:
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
 
-    def _observe_finish(
-        self, kind: str, status: str, wait: float | None, run: float | None
-    ) -> None:
-        self.metrics.jobs_total.labels(kind, status).inc()
+    def _observe_final(self, event: Event) -> None:
+        """Count every job that ends, however it ends (worker, cancel, reconciler)."""
+        if not event.is_final:
+            return
+        kind = str(event.data.get("kind", "unknown"))
+        self.metrics.jobs_total.labels(kind, event.type).inc()
+        wait, run = event.data.get("queue_wait_s"), event.data.get("run_s")
         if wait is not None:
-            self.metrics.job_queue_wait_seconds.labels(kind).observe(wait)
+            self.metrics.job_queue_wait_seconds.labels(kind).observe(float(wait))
         if run is not None:
-            self.metrics.job_run_seconds.labels(kind).observe(run)
+            self.metrics.job_run_seconds.labels(kind).observe(float(run))
 
     async def refresh_job_counts(self) -> None:
         async with self.db.read_session() as session:
@@ -180,14 +189,15 @@ def build_runtime(
         timeout_s=settings.fetch.timeout_s,
         max_redirects=settings.fetch.max_redirects,
     )
-    return Runtime(
+    bus = LocalEventBus()
+    runtime = Runtime(
         settings=settings,
         db=db,
         store=store or LocalBlobStore(settings.blob_root),
         signer=UrlSigner(settings.security.secret_key.get_secret_value()),
-        bus=LocalEventBus(),
+        bus=bus,
         engines=engines or build_engines(settings),
-        catalog=build_catalog(settings.plugins),
+        catalog=build_catalog(settings.plugins, timeouts=settings.worker.timeouts),
         metrics=Metrics(),
         image_limits=ImageLimits(
             max_bytes=settings.images.max_bytes,
@@ -199,3 +209,5 @@ def build_runtime(
         webhooks=WebhookSender(network, fetch_limits),
         run_workers=run_workers,
     )
+    bus.observers.append(runtime._observe_final)
+    return runtime

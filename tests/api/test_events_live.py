@@ -117,7 +117,11 @@ async def test_websocket_of_another_users_job_is_refused(
         body = {"kind": "test_flaky", "input": [], "params": {"fail_times": 0}}
         job = (await client.post("/v1/jobs", json=body)).json()
     url = f"{live.replace('http://', 'ws://')}/v1/jobs/{job['id']}/ws?api_key={other_user.key}"
-    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-        async with websockets.connect(url):
-            pass
-    assert refused.value.response.status_code == 403
+    async with websockets.connect(url) as ws:
+        with pytest.raises(websockets.exceptions.ConnectionClosedError):
+            await ws.recv()
+    assert ws.close_code == 4404 and ws.close_reason == "job_not_found"
+    async with websockets.connect(url.replace(other_user.key, "psk_wrong" * 3)) as ws:
+        with pytest.raises(websockets.exceptions.ConnectionClosedError):
+            await ws.recv()
+    assert ws.close_code == 4401

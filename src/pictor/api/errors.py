@@ -34,6 +34,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "storage_unavailable": 503,
     "database_unavailable": 503,
     "rate_limited": 429,
+    "job_timeout": 504,
+    "worker_lost": 503,
 }
 
 STATUS_BY_CLASS: list[tuple[type[PictorError], int]] = [
@@ -45,6 +47,23 @@ STATUS_BY_CLASS: list[tuple[type[PictorError], int]] = [
     (InvalidInput, 422),
     (TransientError, 503),
 ]
+
+
+def _error_classes(cls: type[PictorError] = PictorError) -> list[type[PictorError]]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_error_classes(sub))
+    return found
+
+
+def status_for_code(code: str) -> int:
+    """The status of an error known only by its code (a failed job's error, say)."""
+    if code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[code]
+    for cls in _error_classes():
+        if cls.__dict__.get("code") == code:
+            return status_for(cls("", code=code))
+    return 500
 
 
 def status_for(error: PictorError) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,8 +66,12 @@ class LocalEventBus:
     _subs: dict[str | None, set[asyncio.Queue[Event]]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    #: Called synchronously for every event before any subscriber sees it (metrics).
+    observers: list[Callable[[Event], None]] = field(default_factory=list)
 
     async def publish(self, event: Event) -> None:
+        for observe in self.observers:
+            observe(event)
         for key in (event.job_id, None):
             for queue in list(self._subs.get(key, ())):
                 queue.put_nowait(event)
@@ -87,15 +91,25 @@ class LocalEventBus:
 async def record_event(
     session: AsyncSession, job_id: str, type_: str, data: dict[str, Any]
 ) -> Event:
-    """Append an event to a job inside the caller's transaction."""
-    seq = await session.scalar(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(event_seq=Job.event_seq + 1)
-        .returning(Job.event_seq)
-    )
-    if seq is None:
+    """Append an event to a job inside the caller's transaction.
+
+    A final event also carries the job's kind and timings, so whoever follows the
+    stream (metrics, webhooks, clients) needs no second read.
+    """
+    row = (
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(event_seq=Job.event_seq + 1)
+            .returning(Job.event_seq, Job.kind, Job.created_at, Job.started_at, Job.run_seconds)
+        )
+    ).first()
+    if row is None:
         raise LookupError(job_id)
+    seq, kind, created_at, started_at, run_seconds = row
+    if type_ in FINAL_EVENT_TYPES:
+        wait = (started_at - created_at).total_seconds() if started_at and created_at else None
+        data = {**data, "kind": kind, "queue_wait_s": wait, "run_s": run_seconds}
     now = utcnow()
     session.add(JobEvent(job_id=job_id, seq=seq, type=type_, data=data, created_at=now))
     event = Event(job_id=job_id, seq=seq, type=type_, data=data, created_at=now)

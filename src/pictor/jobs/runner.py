@@ -6,7 +6,6 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,9 +28,6 @@ from pictor.registry import Registry
 from pictor.storage.base import BlobStore
 
 log = logging.getLogger("pictor.runner")
-
-#: Called with (kind, final status, queue wait s, run s) when a job ends.
-FinishObserver = Callable[[str, str, float | None, float | None], None]
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,6 @@ class Runner:
     cpu: CpuPool
     retry: RetryPolicy
     lease_margin_s: float = 60.0
-    on_finish: FinishObserver | None = None
 
     async def execute(self, job_id: str) -> float | None:
         """Run one delivery of a job. Returns a delay when the job must run again later."""
@@ -184,9 +179,6 @@ class Runner:
                 ArtifactRepository(session).add(artifact)
             await self._before_final_event(session, job, status)
             await record_event(session, job.id, str(status), {"status": str(status), **event})
-        if self.on_finish is not None:
-            wait = (job.started_at - job.created_at).total_seconds() if job.started_at else None
-            self.on_finish(job.kind, str(status), wait, (job.run_seconds or 0.0) + run_s)
         return True
 
     async def _before_final_event(self, session: Any, job: Job, status: JobStatus) -> None:

@@ -104,7 +104,7 @@ class Metrics:
         )
         self.job_run_seconds = Histogram(
             "job_run_seconds",
-            "Time a job's pipeline ran, per attempt.",
+            "Time a job's pipeline ran, summed over its attempts.",
             ["kind"],
             buckets=JOB_BUCKETS,
             namespace=namespace,

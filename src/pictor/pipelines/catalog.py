@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pictor.pipelines import remove_background
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 
 
-def build_catalog(plugins: Iterable[str] = ()) -> Registry[PipelineSpec]:
+def build_catalog(
+    plugins: Iterable[str] = (), *, timeouts: Mapping[str, float] | None = None
+) -> Registry[PipelineSpec]:
+    """Every job kind; ``timeouts`` (PICTOR_WORKER_TIMEOUTS) overrides a kind's own."""
     catalog: Registry[PipelineSpec] = Registry("job kind")
     catalog.register(remove_background.SPEC.kind, remove_background.SPEC)
     for module_name in plugins:
@@ -19,4 +23,12 @@ def build_catalog(plugins: Iterable[str] = ()) -> Registry[PipelineSpec]:
         if register is None:
             raise ValueError(f"plugin {module_name} has no register(catalog) function")
         register(catalog)
-    return catalog
+    if not timeouts:
+        return catalog
+    tuned: Registry[PipelineSpec] = Registry("job kind")
+    for kind, spec in catalog.items():
+        seconds = timeouts.get(kind, spec.timeout_s)
+        tuned.register(kind, dataclasses.replace(spec, timeout_s=seconds))
+    for kind in timeouts:
+        catalog.get(kind)  # an unknown kind in the setting is an error, with the known ones
+    return tuned

@@ -212,17 +212,25 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
 
     @router.websocket("/{job_id}/ws")
     async def job_ws(websocket: WebSocket, job_id: str) -> None:
+        """Events as JSON; refusals close with 4401 (auth), 4404 (no such job), 4400 (bad input)."""
         runtime: Runtime = websocket.app.state.runtime
+        # Accept first: a browser cannot read why a handshake failed, but it can read
+        # the close code.
+        await websocket.accept()
         try:
             principal = await websocket_principal(websocket)
             await _check_owner(runtime, job_id, principal.user_id)
+            after = _parse_last_event_id(websocket.query_params.get("after"))
         except PictorError as exc:
-            await websocket.close(
-                code=4404 if exc.code.endswith("not_found") else 4401, reason=exc.code
+            code = (
+                4404
+                if exc.code.endswith("not_found")
+                else 4401
+                if exc.code == "invalid_api_key"
+                else 4400
             )
+            await websocket.close(code=code, reason=exc.code)
             return
-        after = _parse_last_event_id(websocket.query_params.get("after"))
-        await websocket.accept()
         try:
             async for event in follow_job(runtime, job_id, after):
                 if event is not None:

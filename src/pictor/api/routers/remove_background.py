@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
-from pictor.api.errors import status_for
+from pictor.api.errors import status_for_code
 from pictor.api.inputs import fetch_as_upload
 from pictor.api.multipart import MalformedForm, StreamingForm
 from pictor.api.routers.jobs import load_job_out, wait_until_final
@@ -126,7 +126,7 @@ async def remove_background(
         return Response(data, media_type=artifact.content_type, headers=headers)
     if job.error is not None:
         error = PictorError(job.error.message, code=job.error.code)
-        status = status_for(error)
+        status = status_for_code(error.code)
         return JSONResponse({"error": error.to_dict(), "job_id": job_id}, status, headers=headers)
     headers["Location"] = f"/v1/jobs/{job_id}"
     return JSONResponse(job.model_dump(mode="json"), status_code=202, headers=headers)

@@ -2,12 +2,16 @@
 
 The work is done at a small working resolution (at most ``WORK_PIXELS``):
 
-1. a background distance map from models of the border strip (smooth surface and
-   colour clusters, shadow tolerant; see ``classical_bgmodel``);
-2. a first mask by an adaptive threshold on that map, cleaned with morphology, the
-   product's components kept, enclosed holes filled unless they look like background;
-3. GrabCut initialised from that mask (sure/probable labels, few iterations) so colour
-   models of the product and edges settle the boundary;
+1. background distance maps from models of the border strip (smooth surface and
+   colour clusters, plain and shadow tolerant; see ``classical_bgmodel``);
+2. a first mask by an adaptive threshold, minus whatever reaches the frame's
+   background through soft edges only (cast shadows, spotlights, vignettes), cleaned
+   with morphology, the product's components kept, enclosed holes filled unless they
+   look like background (``classical_mask``);
+3. GrabCut initialised from that mask (sure/probable labels, two iterations, at
+   ``GRAPH_CUT_PIXELS``) so colour models of the product and its edges settle the cut;
+4. boundary placed at half contrast, thin parts given back, bands that cut the
+   product in two bridged (``classical_edges``);
 
 then the mask is upsampled and refined against the full-resolution image with the
 guided filter, which gives soft, edge-aware alpha.
