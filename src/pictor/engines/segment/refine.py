@@ -28,8 +28,8 @@ def guided_filter(guide: F32, src: F32, radius: int, eps: float) -> F32:
     mean_p = _box(src, radius)
     cov_ip = _box(guide * src, radius) - mean_i * mean_p
     var_i = _box(guide * guide, radius) - mean_i * mean_i
-    a = cov_ip / (var_i + np.float32(eps))
-    b = mean_p - a * mean_i
+    a = (cov_ip / (var_i + np.float32(eps))).astype(np.float32)
+    b = (mean_p - a * mean_i).astype(np.float32)
     out: F32 = _box(a, radius) * guide + _box(b, radius)
     return out
 
@@ -92,4 +92,5 @@ def refine_alpha(
     else:
         coef, b = _colour_coefficients(rgb, alpha.astype(np.float32), radius, eps)
     out = (coef * rgb).sum(axis=-1) + b
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    refined: F32 = np.clip(out, 0.0, 1.0).astype(np.float32)
+    return refined
