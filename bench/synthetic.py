@@ -7,7 +7,7 @@ and textures, and some have thin parts. Backgrounds come in four families:
 
 - ``solid``: studio backdrops (mostly near white), sometimes a faint contact shadow;
 - ``gradient``: studio sweeps and vignettes with soft drop shadows;
-- ``textured``: wood grain, woven fabric and noise patterns;
+- ``textured``: wood grain, woven fabric, noise patterns and tiles or bricks;
 - ``photo``: blurred multi-scale noise scenes with a table edge and bokeh.
 
 ``generate(seed, size)`` is deterministic: the same seed and size give the same image.
@@ -108,7 +108,7 @@ def _bg_gradient(rng: np.random.Generator, w: int, h: int, xx: F32, yy: F32) -> 
 
 
 def _bg_textured(rng: np.random.Generator, w: int, h: int, xx: F32, yy: F32) -> F32:
-    kind = rng.integers(3)
+    kind = rng.integers(4)
     c0 = _hsv(rng.random(), rng.uniform(0.2, 0.7), rng.uniform(0.3, 0.8))
     c1 = _hsv(rng.random(), rng.uniform(0.1, 0.6), rng.uniform(0.4, 0.95))
     s = max(w, h)
@@ -121,8 +121,17 @@ def _bg_textured(rng: np.random.Generator, w: int, h: int, xx: F32, yy: F32) -> 
         f = 2 * np.pi / rng.uniform(4.0, 9.0)
         t = 0.5 + 0.25 * np.sin(xx * f) * np.sign(np.sin(yy * f / 2)) + 0.25 * np.sin(yy * f)
         t = 0.7 * t + 0.3 * _fractal(rng, w, h, 6, 3)
-    else:  # noise pattern: speckle over blotches
+    elif kind == 2:  # noise pattern: speckle over blotches
         t = 0.6 * _fractal(rng, w, h, 8, 5) + 0.4 * rng.random((h, w)).astype(np.float32)
+    else:  # tiles or bricks: shaded tiles in running bond, with contrasting grout
+        th = s * rng.uniform(0.04, 0.1)
+        tw = th * rng.uniform(1.0, 2.5)
+        row = np.floor(yy / th)
+        xo = xx + (row % 2) * tw * 0.5
+        tile = np.floor(xo / tw) * 7.0 + row * 13.0
+        shade = 0.25 + 0.5 * (np.sin(tile * 12.9898) * 43758.5453 % 1.0)
+        gx, gy = np.abs(xo % tw - tw / 2) > tw / 2 - 1.5, np.abs(yy % th - th / 2) > th / 2 - 1.5
+        t = np.where(gx | gy, rng.uniform(0.0, 1.0), shade) + 0.1 * _fractal(rng, w, h, 30, 2)
     return _ramp(np.clip(t, 0.0, 1.0).astype(np.float32), c0, c1)
 
 
