@@ -3,6 +3,9 @@
 Order matters: byte size, then magic bytes, then the dimensions the header
 declares, and only then the pixels. Nothing about the upload is trusted except
 its bytes: neither its file name nor the content type the client sent.
+
+A file given as a path is never read into memory whole (see ``source``): an
+upload costs its decoded pixels, not its bytes on top.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pictor.images.errors import (
     UnsupportedFormat,
 )
 from pictor.images.limits import HARD_MAX_SIDE, ImageLimits
+from pictor.images.source import HEAD_BYTES, ImageSource, ends_early, trailing_bytes
 
 ImageFormat = Literal["jpeg", "png", "webp", "bmp"]
 
@@ -112,6 +116,11 @@ def decode_image_header(head: bytes) -> ImageHeader | None:
     Raises UnsupportedFormat when the magic bytes are not ours; returns None when
     ``head`` is too short (or too odd) to find the dimensions in.
     """
+    return _read_header(ImageSource.from_bytes(head))
+
+
+def _read_header(source: ImageSource) -> ImageHeader | None:
+    head = source.head
     fmt = sniff_format(head)
     if fmt is None:
         raise UnsupportedFormat(
@@ -119,7 +128,9 @@ def decode_image_header(head: bytes) -> ImageHeader | None:
             details={"supported": ["jpeg", "png", "webp", "bmp"]},
         )
     try:
-        size = _HEADER_READERS[fmt](head)
+        # A JPEG's frame header may sit past the head (large EXIF or ICC segments):
+        # its reader walks the segments through the whole source.
+        size = _jpeg_size(source) if fmt == "jpeg" else _HEADER_READERS[fmt](head)
     except struct.error:
         return None
     return None if size is None else ImageHeader(fmt, *size)
@@ -132,12 +143,16 @@ def _png_size(head: bytes) -> tuple[int, int] | None:
     return width, height
 
 
-def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+def _jpeg_size(source: ImageSource) -> tuple[int, int] | None:
     pos = 2
-    while pos + 4 <= len(head):
-        if head[pos] != 0xFF:
+    start, window = 0, source.head  # a HEAD_BYTES window, moved forward as the walk goes
+    while pos + 4 <= source.size:
+        if pos + 9 > start + len(window) and start + len(window) < source.size:
+            start, window = pos, source.read_at(pos, HEAD_BYTES)
+        segment = window[pos - start : pos - start + 9]
+        if segment[0] != 0xFF:
             return None
-        marker = head[pos + 1]
+        marker = segment[1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
@@ -146,9 +161,9 @@ def _jpeg_size(head: bytes) -> tuple[int, int] | None:
             continue
         if marker == 0xDA:  # start of scan: no frame header seen
             return None
-        (length,) = struct.unpack_from(">H", head, pos + 2)
+        (length,) = struct.unpack_from(">H", segment, 2)
         if marker in _JPEG_SOF:
-            height, width = struct.unpack_from(">HH", head, pos + 5)
+            height, width = struct.unpack_from(">HH", segment, 5)
             return width, height
         pos += 2 + length
     return None
@@ -178,7 +193,7 @@ def _bmp_size(head: bytes) -> tuple[int, int] | None:
     return abs(w), abs(h)  # negative height means top-down rows
 
 
-_HEADER_READERS = {"png": _png_size, "jpeg": _jpeg_size, "webp": _webp_size, "bmp": _bmp_size}
+_HEADER_READERS = {"png": _png_size, "webp": _webp_size, "bmp": _bmp_size}
 
 
 #: Declared raw pixels per byte of file above which an oversized image is treated as a
@@ -221,18 +236,6 @@ def check_dimensions(
         )
 
 
-def _read_source(source: bytes | pathlib.Path, limits: ImageLimits) -> bytes:
-    if isinstance(source, pathlib.Path):
-        # stat first so an oversized file is refused without reading it
-        size = source.stat().st_size
-        _check_byte_size(size, limits)
-        data = source.read_bytes()
-    else:
-        data = bytes(source)
-    _check_byte_size(len(data), limits)
-    return data
-
-
 def _check_byte_size(size: int, limits: ImageLimits) -> None:
     if size == 0:
         raise EmptyFile("file is empty")
@@ -244,16 +247,27 @@ def _check_byte_size(size: int, limits: ImageLimits) -> None:
 
 
 def decode_image(source: bytes | pathlib.Path, limits: ImageLimits) -> DecodedImage:
-    """Validate and decode an untrusted image; every refusal is an InvalidImage subclass."""
-    data = _read_source(source, limits)
-    header = decode_image_header(data)
-    fmt = header.format if header is not None else sniff_format(data)
-    assert fmt is not None  # decode_image_header raised otherwise
+    """Validate and decode an untrusted image; every refusal is an InvalidImage subclass.
+
+    A path is opened, never read whole, and closed before this returns or raises.
+    """
+    if isinstance(source, pathlib.Path):
+        with ImageSource.open(source) as opened:
+            return _decode(opened, limits)
+    return _decode(ImageSource.from_bytes(bytes(source)), limits)
+
+
+def _decode(source: ImageSource, limits: ImageLimits) -> DecodedImage:
+    # the size alone refuses an oversized file before a byte of it is read
+    _check_byte_size(source.size, limits)
+    header = _read_header(source)
+    fmt = header.format if header is not None else sniff_format(source.head)
+    assert fmt is not None  # _read_header raised otherwise
     if header is not None:
-        check_dimensions(header.width, header.height, limits, len(data))
+        check_dimensions(header.width, header.height, limits, source.size)
     notes: list[str] = []
     try:
-        image, frames = _open_and_load(data, fmt, limits)
+        image, frames = _open_and_load(source, fmt, limits)
         rgb = _to_rgb_or_rgba(image, notes)
         rgb = _apply_orientation(rgb, image, notes)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -264,8 +278,8 @@ def decode_image(source: bytes | pathlib.Path, limits: ImageLimits) -> DecodedIm
         # Pillow's plug-ins raise a zoo of types on hostile input (OSError, SyntaxError,
         # ValueError, struct.error, zlib.error, EOFError, MemoryError...). At this
         # boundary every one of them is the file's fault, never a server error.
-        raise _classify_failure(exc, data, fmt) from exc
-    trailing = trailing_bytes(data, fmt)
+        raise _classify_failure(exc, source, fmt) from exc
+    trailing = trailing_bytes(source, fmt)
     if trailing:
         notes.append(f"ignored {trailing} bytes after the end of the {fmt.upper()} data")
     if frames > 1:
@@ -281,22 +295,25 @@ def decode_image(source: bytes | pathlib.Path, limits: ImageLimits) -> DecodedIm
     )
 
 
-def _open_and_load(data: bytes, fmt: ImageFormat, limits: ImageLimits) -> tuple[Image.Image, int]:
+def _open_and_load(
+    source: ImageSource, fmt: ImageFormat, limits: ImageLimits
+) -> tuple[Image.Image, int]:
     # No warnings.catch_warnings() here: it is not thread-safe, and the check below
     # already refuses anything Pillow would warn about (see MAX_IMAGE_PIXELS above).
-    image = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[fmt])
+    # Pillow reads the file itself, in blocks (all at once for WebP: libwebp needs it).
+    image = Image.open(source.file, formats=_PIL_FORMATS[fmt])
     # Pillow's reading of the header is authoritative when ours found nothing
     # (or disagrees): check again before touching pixels.
-    check_dimensions(image.width, image.height, limits, len(data))
+    check_dimensions(image.width, image.height, limits, source.size)
     frames = int(getattr(image, "n_frames", 1))
     image.load()  # decodes frame 0 only; LOAD_TRUNCATED_IMAGES stays off
     return image, frames
 
 
-def _classify_failure(exc: Exception, data: bytes, fmt: ImageFormat) -> InvalidImage:
+def _classify_failure(exc: Exception, source: ImageSource, fmt: ImageFormat) -> InvalidImage:
     text = str(exc).lower()
     if (
-        _ends_early(data, fmt)
+        ends_early(source, fmt)
         or isinstance(exc, EOFError)
         or "truncated" in text
         or "premature end" in text
@@ -305,17 +322,6 @@ def _classify_failure(exc: Exception, data: bytes, fmt: ImageFormat) -> InvalidI
     if isinstance(exc, UnidentifiedImageError):  # its message holds a useless object repr
         return CorruptImage(f"the file starts like a {fmt.upper()} but its header is invalid")
     return CorruptImage(f"the {fmt.upper()} file could not be decoded: {_short(exc)}")
-
-
-def _ends_early(data: bytes, fmt: ImageFormat) -> bool:
-    """Whether the file's own structure says bytes are missing from its end."""
-    if fmt == "png":
-        return _png_end(data) is None
-    if fmt == "jpeg":
-        return b"\xff\xd9" not in data[-4096:]
-    if fmt == "webp":
-        return 8 + int.from_bytes(data[4:8], "little") > len(data)
-    return int.from_bytes(data[2:6], "little") > len(data)
 
 
 def _short(exc: Exception) -> str:
@@ -379,31 +385,3 @@ def _apply_orientation(rgb: Image.Image, original: Image.Image, notes: list[str]
         8: Image.Transpose.ROTATE_90,
     }[orientation]
     return rgb.transpose(method)
-
-
-def trailing_bytes(data: bytes, fmt: ImageFormat) -> int:
-    """How many bytes follow the end of the image data (a polyglot's payload, often)."""
-    if fmt == "png":
-        end = _png_end(data) or len(data)
-    elif fmt == "jpeg":
-        # Heuristic: the last end-of-image marker. Bytes past it cannot be image data.
-        eoi = data.rfind(b"\xff\xd9")
-        end = eoi + 2 if eoi >= 0 else len(data)
-    elif fmt == "webp":
-        end = 8 + int.from_bytes(data[4:8], "little")
-    else:
-        # Some writers leave bfSize at 0; then the end is unknown.
-        end = int.from_bytes(data[2:6], "little") or len(data)
-    return max(len(data) - end, 0)
-
-
-def _png_end(data: bytes) -> int | None:
-    """The offset just past the IEND chunk, or None when there is none."""
-    pos = 8
-    while pos + 8 <= len(data):
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        pos += 12 + length
-        if kind == b"IEND":
-            return pos if pos <= len(data) else None
-    return None
