@@ -118,6 +118,21 @@ class SegmentSettings(BaseModel):
     std: EnvTriple | None = None
 
 
+class InpaintSettings(BaseModel):
+    """Inpainting (``erase``, ``remove_watermark``): OpenCV needs nothing; ONNX a model file."""
+
+    model: Path | None = Field(
+        default=None, description="A LaMa-style ONNX inpainting model (image + mask in)."
+    )
+    radius: int = Field(default=4, ge=1, le=64, description="OpenCV neighbourhood radius, px.")
+    margin: int = Field(
+        default=128, ge=8, le=1024, description="Context around each mask part for ONNX, px."
+    )
+    max_side: int = Field(
+        default=1024, ge=64, le=4096, description="Largest side fed to a dynamic-size model."
+    )
+
+
 class LogSettings(BaseModel):
     level: str = "INFO"
     json_format: bool = Field(default=True, alias="json")
@@ -152,6 +167,7 @@ class Settings(BaseSettings):
     images: ImageSettings = ImageSettings()
     fetch: FetchSettings = FetchSettings()
     segment: SegmentSettings = SegmentSettings()
+    inpaint: InpaintSettings = InpaintSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("data_dir")

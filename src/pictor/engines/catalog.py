@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from pictor.config import Settings
 from pictor.engines.availability import Availability
+from pictor.engines.inpaint.base import Inpainter
+from pictor.engines.inpaint.onnx import OnnxInpainter
+from pictor.engines.inpaint.opencv import OpenCvInpainter
 from pictor.engines.segment.base import Segmenter
 from pictor.engines.segment.classical import ClassicalSegmenter
 from pictor.engines.segment.onnx import OnnxSegmenter
@@ -13,12 +16,16 @@ from pictor.errors import EngineUnavailable
 from pictor.registry import Registry
 
 #: Engines that exist but need a setting; named in errors so users know what to set.
-_SETTINGS_FOR = {("segment", "onnx"): "PICTOR_SEGMENT_MODEL"}
+_SETTINGS_FOR = {
+    ("segment", "onnx"): "PICTOR_SEGMENT_MODEL",
+    ("inpaint", "onnx"): "PICTOR_INPAINT_MODEL",
+}
 
 
 @dataclass
 class Engines:
     segmenters: Registry[Segmenter] = field(default_factory=lambda: Registry("segment engine"))
+    inpainters: Registry[Inpainter] = field(default_factory=lambda: Registry("inpaint engine"))
 
     def segmenter(self, name: str) -> Segmenter:
         if name not in self.segmenters and ("segment", name) in _SETTINGS_FOR:
@@ -36,10 +43,30 @@ class Engines:
             )
         return segmenter
 
+    def inpainter(self, name: str) -> Inpainter:
+        """``opencv-telea``, ``opencv-ns`` or ``onnx`` (when PICTOR_INPAINT_MODEL is set)."""
+        if name not in self.inpainters and ("inpaint", name) in _SETTINGS_FOR:
+            setting = _SETTINGS_FOR[("inpaint", name)]
+            raise EngineUnavailable(
+                f"the {name} inpaint engine is not configured; set {setting}",
+                field="params.engine",
+            )
+        inpainter = self.inpainters.get(name)
+        availability = inpainter.availability()
+        if not availability.available:
+            raise EngineUnavailable(
+                f"the {name} inpaint engine is unavailable: {availability.detail}",
+                field="params.engine",
+            )
+        return inpainter
+
     def readiness(self) -> dict[str, Availability]:
         report = {f"segment:{name}": seg.availability() for name, seg in self.segmenters.items()}
+        report.update({f"inpaint:{n}": e.availability() for n, e in self.inpainters.items()})
+        present = {("segment", n) for n in self.segmenters.names()}
+        present |= {("inpaint", n) for n in self.inpainters.names()}
         for family, name in _SETTINGS_FOR:
-            if name not in self.segmenters:
+            if (family, name) not in present:
                 report[f"{family}:{name}"] = Availability.missing(
                     f"not configured (set {_SETTINGS_FOR[(family, name)]})"
                 )
@@ -54,5 +81,13 @@ def build_engines(settings: Settings) -> Engines:
         engines.segmenters.register(
             "onnx",
             OnnxSegmenter(seg.model, input_size=seg.input_size, mean=seg.mean, std=seg.std),
+        )
+    inpaint = settings.inpaint
+    engines.inpainters.register("opencv-telea", OpenCvInpainter("telea", radius=inpaint.radius))
+    engines.inpainters.register("opencv-ns", OpenCvInpainter("ns", radius=inpaint.radius))
+    if inpaint.model is not None:
+        engines.inpainters.register(
+            "onnx",
+            OnnxInpainter(inpaint.model, margin=inpaint.margin, max_side=inpaint.max_side),
         )
     return engines
