@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from pictor.artifacts.models import Artifact
 from pictor.artifacts.schemas import ArtifactOut
-from pictor.jobs.models import Job
+from pictor.jobs.records import JobRecord, OutputRecord
 from pictor.jobs.schemas import JobError, JobOut, JobOutput, JobTimings
 from pictor.runtime import Runtime
 
 
-def file_url(runtime: Runtime, base_url: str, artifact: Artifact) -> tuple[str, datetime]:
+class OwnedFile(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def owner_id(self) -> str: ...
+
+
+def file_url(runtime: Runtime, base_url: str, artifact: OwnedFile) -> tuple[str, datetime]:
     ttl = runtime.settings.storage.url_ttl_s
     expires = int(time.time()) + ttl
     path = f"/files/{artifact.id}"
@@ -41,7 +51,9 @@ def artifact_out(runtime: Runtime, base_url: str, artifact: Artifact) -> Artifac
     )
 
 
-def job_out(runtime: Runtime, base_url: str, job: Job, outputs: list[Artifact]) -> JobOut:
+def job_out(
+    runtime: Runtime, base_url: str, job: JobRecord, outputs: Sequence[OutputRecord]
+) -> JobOut:
     queue_wait = (
         (job.started_at - job.created_at).total_seconds() if job.started_at is not None else None
     )

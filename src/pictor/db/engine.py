@@ -1,18 +1,29 @@
-"""Engine and session factories. The caller owns the transaction; services only flush."""
+"""Engine and session factories. The caller owns the transaction; services only flush.
+
+Besides ORM sessions, :meth:`Database.write` and :meth:`Database.read` run a whole short
+transaction, written as a plain synchronous function over a Core ``Connection``, as one
+unit: on SQLite in one hop to a thread over the stdlib driver (aiosqlite hops to its
+thread for every cursor operation, several per statement), on PostgreSQL through
+``AsyncConnection.run_sync`` over asyncpg.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, immediate: bool) -> Any:
@@ -35,18 +46,70 @@ def _sqlite_pragmas(busy_timeout_ms: int, immediate: bool) -> Any:
     return on_connect, on_begin
 
 
+def _listen_sqlite(engine: Engine, busy_ms: int, immediate: bool) -> None:
+    on_connect, on_begin = _sqlite_pragmas(busy_ms, immediate)
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+
+
 def _make_engine(
     url: str, *, echo: bool, pool_size: int, busy_ms: int, immediate: bool
 ) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
-        on_connect, on_begin = _sqlite_pragmas(busy_ms, immediate)
-        event.listen(engine.sync_engine, "connect", on_connect)
-        event.listen(engine.sync_engine, "begin", on_begin)
+        _listen_sqlite(engine.sync_engine, busy_ms, immediate)
         return engine
     kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return create_async_engine(url, **kwargs)
+
+
+def _sync_sqlite_url(url: str) -> str | None:
+    """The stdlib-driver URL of a SQLite file; None for in-memory databases (one per
+    connection, so a second engine would see another database)."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.partition("://")[2]
+    path = rest.lstrip("/")
+    if not path or path.startswith(":memory:") or "mode=memory" in rest:
+        return None
+    return "sqlite://" + rest
+
+
+class _SqliteUnits:
+    """Short transactions over the stdlib sqlite3 driver, each in one thread hop.
+
+    Writes go to one thread, one at a time: SQLite has one writer anyway, and writers
+    queued here wait their turn without the busy handler's sleep-and-retry. Reads go to
+    a few other threads (WAL readers never wait for the writer).
+    """
+
+    def __init__(self, url: str, *, echo: bool, busy_ms: int, readers: int) -> None:
+        self.writer = create_engine(url, echo=echo, pool_size=1, max_overflow=0)
+        _listen_sqlite(self.writer, busy_ms, immediate=True)
+        self.reader = create_engine(url, echo=echo, pool_size=readers, max_overflow=0)
+        _listen_sqlite(self.reader, busy_ms, immediate=False)
+        self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="pictor-db-write")
+        self._read_threads = ThreadPoolExecutor(readers, thread_name_prefix="pictor-db-read")
+
+    @staticmethod
+    def _unit(engine: Engine, fn: Callable[[Connection], T]) -> T:
+        with engine.begin() as conn:
+            return fn(conn)
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._write_thread, self._unit, self.writer, fn)
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_threads, self._unit, self.reader, fn)
+
+    def dispose(self) -> None:
+        self._write_thread.shutdown(wait=True)
+        self._read_threads.shutdown(wait=True)
+        self.writer.dispose()
+        self.reader.dispose()
 
 
 class Database:
@@ -65,6 +128,12 @@ class Database:
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        sync_url = _sync_sqlite_url(url)
+        self._units = (
+            _SqliteUnits(sync_url, echo=echo, busy_ms=busy_ms, readers=2)
+            if sync_url is not None
+            else None
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -82,11 +151,29 @@ class Database:
         async with self._read_sessions() as session, session.begin():
             yield session
 
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one write transaction: committed when it returns, rolled back
+        if it raises. ``fn`` may run in another thread: it must only touch ``conn``
+        and its own arguments."""
+        if self._units is not None:
+            return await self._units.write(fn)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn)
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one read-only transaction (see :meth:`write`)."""
+        if self._units is not None:
+            return await self._units.read(fn)
+        async with self.read_engine.connect() as conn:
+            return await conn.run_sync(fn)
+
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._units is not None:
+            self._units.dispose()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Connection, select
 
 from pictor.artifacts.models import Artifact
 from pictor.db.base import utcnow
@@ -17,13 +17,22 @@ from pictor.engines.catalog import Engines
 from pictor.errors import InvalidInput, JobCanceled
 from pictor.ids import new_id
 from pictor.images.limits import ImageLimits
+from pictor.jobs import transitions
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import EventBus, publishing, record_event
-from pictor.jobs.models import Job, JobStatus
+from pictor.jobs.events import Event, EventBus, commit_and_publish
+from pictor.jobs.models import JobStatus
 from pictor.storage.base import BlobStore
 from pictor.storage.keys import artifact_key
 
 T = TypeVar("T")
+
+
+def _input_key(conn: Connection, artifact_id: str, owner_id: str) -> str | None:
+    table = Artifact.__table__
+    key: str | None = conn.execute(
+        select(table.c.storage_key).where(table.c.id == artifact_id, table.c.owner_id == owner_id)
+    ).scalar()
+    return key
 
 
 @dataclass
@@ -53,42 +62,37 @@ class JobContext:
 
     async def input_bytes(self, index: int = 0) -> bytes:
         """The raw bytes of input ``index`` (an upload artifact of the job's owner)."""
-        artifact_id = self.inputs[index].get("artifact_id")
-        async with self.db.read_session() as session:
-            artifact = await session.get(Artifact, artifact_id)
-            if artifact is None or artifact.owner_id != self.owner_id:
-                raise InvalidInput(f"input {artifact_id} no longer exists", code="input_missing")
-            key = artifact.storage_key
+        artifact_id = str(self.inputs[index].get("artifact_id"))
+        key = await self.db.read(lambda conn: _input_key(conn, artifact_id, self.owner_id))
+        if key is None:
+            raise InvalidInput(f"input {artifact_id} no longer exists", code="input_missing")
         return await self.store.get_bytes(key)
 
     async def progress(self, percent: int, stage: str) -> None:
         """Report progress; raises JobCanceled here if a cancel was requested."""
         percent = max(0, min(100, int(percent)))
-        async with publishing(self.db, self.bus) as session:
-            row = (
-                await session.execute(
-                    update(Job)
-                    .where(
-                        Job.id == self.job_id,
-                        Job.status == JobStatus.RUNNING,
-                        Job.attempts == self.attempt,
-                    )
-                    .values(
-                        progress=percent,
-                        stage=stage[:200],
-                        lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
-                    )
-                    .returning(Job.cancel_requested_at)
-                )
-            ).first()
-            if row is None:
+
+        def unit(conn: Connection, outbox: list[Event]) -> None:
+            moved = transitions.advance(
+                conn,
+                self.job_id,
+                from_status=JobStatus.RUNNING,
+                attempt=self.attempt,
+                progress=percent,
+                stage=stage[:200],
+                lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
+            )
+            if moved is None:
                 # The job was taken from us (lease expired and re-queued): stop quietly.
                 raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
-            if row[0] is not None:
-                raise JobCanceled("canceled by request")
-            await record_event(
-                session, self.job_id, "progress", {"progress": percent, "stage": stage}
+            if moved.cancel_requested_at is not None:
+                raise JobCanceled("canceled by request")  # rolls the update back
+            data = {"progress": percent, "stage": stage}
+            outbox.append(
+                transitions.store_event(conn, self.job_id, moved.seq, "progress", data, utcnow())
             )
+
+        await commit_and_publish(self.db, self.bus, unit)
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy work in a child process (or a thread when no pool is configured).

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pictor.db.base import utcnow
@@ -25,6 +25,7 @@ from pictor.jobs.models import Job, JobEvent
 
 FINAL_EVENT_TYPES = frozenset({"succeeded", "failed", "canceled"})
 _OUTBOX = "pictor_outbox"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,24 @@ class LocalEventBus:
                 del self._subs[job_id]
 
 
+def final_event_data(
+    data: dict[str, Any],
+    kind: str,
+    created_at: datetime | None,
+    started_at: datetime | None,
+    run_seconds: float | None,
+) -> dict[str, Any]:
+    """A final event also carries the job's kind and timings, so whoever follows the
+    stream (metrics, webhooks, clients) needs no second read."""
+    wait = (started_at - created_at).total_seconds() if started_at and created_at else None
+    return {**data, "kind": kind, "queue_wait_s": wait, "run_s": run_seconds}
+
+
 async def record_event(
     session: AsyncSession, job_id: str, type_: str, data: dict[str, Any]
 ) -> Event:
-    """Append an event to a job inside the caller's transaction.
-
-    A final event also carries the job's kind and timings, so whoever follows the
-    stream (metrics, webhooks, clients) needs no second read.
-    """
+    """Append an event to a job inside the caller's ORM transaction (the paths that
+    are not hot: cancel, reconciler). See :mod:`pictor.jobs.transitions` for the rest."""
     row = (
         await session.execute(
             update(Job)
@@ -108,8 +119,7 @@ async def record_event(
         raise LookupError(job_id)
     seq, kind, created_at, started_at, run_seconds = row
     if type_ in FINAL_EVENT_TYPES:
-        wait = (started_at - created_at).total_seconds() if started_at and created_at else None
-        data = {**data, "kind": kind, "queue_wait_s": wait, "run_s": run_seconds}
+        data = final_event_data(data, kind, created_at, started_at, run_seconds)
     now = utcnow()
     session.add(JobEvent(job_id=job_id, seq=seq, type=type_, data=data, created_at=now))
     event = Event(job_id=job_id, seq=seq, type=type_, data=data, created_at=now)
@@ -125,6 +135,23 @@ async def publishing(db: Database, bus: EventBus) -> AsyncIterator[AsyncSession]
         events: list[Event] = session.info.pop(_OUTBOX, [])
     for event in events:
         await bus.publish(event)
+
+
+async def commit_and_publish(
+    db: Database, bus: EventBus, unit: Callable[[Connection, list[Event]], T]
+) -> T:
+    """Run ``unit`` as one write transaction; publish the events it put in its outbox
+    (the list it is given) only once the transaction has committed."""
+    outbox: list[Event] = []
+    result = await db.write(lambda conn: unit(conn, outbox))
+    for event in outbox:
+        await bus.publish(event)
+    return result
+
+
+def queue_for_publishing(session: AsyncSession, event: Event) -> None:
+    """Have :func:`publishing` publish an event stored through the session's connection."""
+    session.info.setdefault(_OUTBOX, []).append(event)
 
 
 async def stored_events(session: AsyncSession, job_id: str, after_seq: int = 0) -> list[Event]:

@@ -10,18 +10,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from pictor.artifacts.models import Artifact
-from pictor.artifacts.repository import ArtifactRepository
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
 from pictor.errors import JobCanceled, PictorError
 from pictor.images.limits import ImageLimits
+from pictor.jobs import transitions
 from pictor.jobs.context import JobContext
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import EventBus, publishing, record_event
-from pictor.jobs.models import Job, JobStatus
-from pictor.jobs.repository import JobRepository
+from pictor.jobs.events import Event, EventBus, commit_and_publish
+from pictor.jobs.models import JobStatus
+from pictor.jobs.records import JobRecord
 from pictor.observability.logging import bind_job
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
@@ -53,6 +55,12 @@ class Runner:
     retry: RetryPolicy
     lease_margin_s: float = 60.0
 
+    def __post_init__(self) -> None:
+        self._leases = {
+            kind: spec.timeout_s + self.lease_margin_s for kind, spec in self.catalog.items()
+        }
+        self._default_lease_s = max(self._leases.values(), default=300.0 + self.lease_margin_s)
+
     async def execute(self, job_id: str) -> float | None:
         """Run one delivery of a job. Returns a delay when the job must run again later."""
         job = await self._claim(job_id)
@@ -61,22 +69,17 @@ class Runner:
         with bind_job(job.id):
             return await self._run_claimed(job)
 
-    async def _claim(self, job_id: str) -> Job | None:
-        async with publishing(self.db, self.bus) as session:
-            repo = JobRepository(session)
-            current = await repo.get(job_id)
-            if current is None or current.status != JobStatus.QUEUED:
+    async def _claim(self, job_id: str) -> JobRecord | None:
+        def unit(conn: Connection, outbox: list[Event]) -> JobRecord | None:
+            claimed = transitions.claim(conn, job_id, self._leases, self._default_lease_s)
+            if claimed is None:
                 return None
-            spec = self.catalog.get(current.kind)
-            job = await repo.claim(job_id, spec.timeout_s + self.lease_margin_s)
-            if job is None:
-                return None
-            await record_event(
-                session, job.id, "running", {"status": "running", "attempt": job.attempts}
-            )
-            return job
+            outbox.append(claimed[1])
+            return claimed[0]
 
-    async def _run_claimed(self, job: Job) -> float | None:
+        return await commit_and_publish(self.db, self.bus, unit)
+
+    async def _run_claimed(self, job: JobRecord) -> float | None:
         spec = self.catalog.get(job.kind)
         ctx = JobContext(
             job_id=job.id,
@@ -120,13 +123,21 @@ class Runner:
         await self._finish_succeeded(job, ctx, time.perf_counter() - started)
         return None
 
-    async def _failed_attempt(self, job: Job, exc: PictorError, run_s: float) -> float | None:
+    async def _failed_attempt(self, job: JobRecord, exc: PictorError, run_s: float) -> float | None:
         if not exc.transient or job.attempts >= job.max_attempts:
             await self._finish_failed(job, exc, run_s)
             return None
         delay = self.retry.delay(job.attempts)
-        async with publishing(self.db, self.bus) as session:
-            moved = await JobRepository(session).transition(
+        event = {
+            "status": "queued",
+            "attempt": job.attempts,
+            "delay_s": round(delay, 3),
+            "error": {"code": exc.code, "message": exc.message},
+        }
+
+        def unit(conn: Connection, outbox: list[Event]) -> bool:
+            moved = transitions.advance(
+                conn,
                 job.id,
                 from_status=JobStatus.RUNNING,
                 attempt=job.attempts,
@@ -136,55 +147,54 @@ class Runner:
                 stage=f"retrying after {exc.code}",
                 run_seconds=(job.run_seconds or 0.0) + run_s,
             )
-            if not moved:
-                return None
-            await record_event(
-                session,
-                job.id,
-                "retrying",
-                {
-                    "status": "queued",
-                    "attempt": job.attempts,
-                    "delay_s": round(delay, 3),
-                    "error": {"code": exc.code, "message": exc.message},
-                },
+            if moved is None:
+                return False
+            outbox.append(
+                transitions.store_event(conn, job.id, moved.seq, "retrying", event, utcnow())
             )
+            return True
+
+        if not await commit_and_publish(self.db, self.bus, unit):
+            return None
         log.warning("job attempt %d failed with %s; retry in %.2fs", job.attempts, exc.code, delay)
         return delay
 
     async def _finish(
         self,
-        job: Job,
+        job: JobRecord,
         status: JobStatus,
         run_s: float,
         event: dict[str, Any],
         artifacts: list[Artifact] | None = None,
         **values: Any,
     ) -> bool:
-        now = utcnow()
-        async with publishing(self.db, self.bus) as session:
-            moved = await JobRepository(session).transition(
-                job.id,
-                from_status=JobStatus.RUNNING,
-                attempt=job.attempts,
-                status=status,
-                finished_at=now,
-                lease_expires_at=None,
-                run_seconds=(job.run_seconds or 0.0) + run_s,
-                **values,
-            )
-            if not moved:
-                return False
-            for artifact in artifacts or []:
-                ArtifactRepository(session).add(artifact)
-            await self._before_final_event(session, job, status)
-            await record_event(session, job.id, str(status), {"status": str(status), **event})
-        return True
+        """The final transition, fenced by attempt: state, outputs, money and the final
+        event in one transaction."""
+        values.update(
+            status=status,
+            finished_at=utcnow(),
+            lease_expires_at=None,
+            run_seconds=(job.run_seconds or 0.0) + run_s,
+        )
 
-    async def _before_final_event(self, session: Any, job: Job, status: JobStatus) -> None:
+        def unit(conn: Connection, outbox: list[Event]) -> bool:
+            moved = transitions.advance(
+                conn, job.id, from_status=JobStatus.RUNNING, attempt=job.attempts, **values
+            )
+            if moved is None:
+                return False
+            transitions.insert_outputs(conn, artifacts or [])
+            self._before_final_event(conn, job, status)
+            data = {"status": str(status), **event}
+            outbox.append(transitions.store_final_event(conn, job.id, moved, str(status), data))
+            return True
+
+        return await commit_and_publish(self.db, self.bus, unit)
+
+    def _before_final_event(self, conn: Connection, job: JobRecord, status: JobStatus) -> None:
         """Hook for the ledger (charge or release) in the same transaction."""
 
-    async def _finish_succeeded(self, job: Job, ctx: JobContext, run_s: float) -> None:
+    async def _finish_succeeded(self, job: JobRecord, ctx: JobContext, run_s: float) -> None:
         ids = [pending.artifact.id for pending in ctx.outputs]
         ok = await self._finish(
             job,
@@ -200,7 +210,7 @@ class Runner:
         if not ok:
             await ctx.discard_outputs()
 
-    async def _finish_failed(self, job: Job, exc: PictorError, run_s: float) -> None:
+    async def _finish_failed(self, job: JobRecord, exc: PictorError, run_s: float) -> None:
         await self._finish(
             job,
             JobStatus.FAILED,
@@ -211,7 +221,7 @@ class Runner:
             error_message=exc.message,
         )
 
-    async def _finish_canceled(self, job: Job, run_s: float) -> None:
+    async def _finish_canceled(self, job: JobRecord, run_s: float) -> None:
         await self._finish(
             job,
             JobStatus.CANCELED,

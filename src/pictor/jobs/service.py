@@ -1,4 +1,8 @@
-"""The rules of jobs: submit (with idempotency) and cancel. Flushes; never commits."""
+"""The rules of jobs: submit (with idempotency) and cancel.
+
+``JobService`` works inside a caller's ORM session and never commits; :func:`submit_job`
+is the same submission as one write transaction of its own (the POST /v1/jobs path).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pictor.artifacts.repository import ArtifactRepository
 from pictor.db.base import utcnow
+from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
+from pictor.ids import new_id
+from pictor.jobs import transitions
 from pictor.jobs.errors import (
     IdempotencyKeyReused,
     JobFinished,
@@ -21,8 +27,15 @@ from pictor.jobs.errors import (
     UploadNotFound,
     WrongInputCount,
 )
-from pictor.jobs.events import record_event
+from pictor.jobs.events import (
+    Event,
+    EventBus,
+    commit_and_publish,
+    queue_for_publishing,
+    record_event,
+)
 from pictor.jobs.models import Job, JobStatus
+from pictor.jobs.records import JobRecord
 from pictor.jobs.repository import JobRepository
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
@@ -45,8 +58,105 @@ class Submission:
 
 @dataclass(frozen=True)
 class Submitted:
-    job: Job
+    job: JobRecord
     created: bool
+
+
+def new_job(
+    owner_id: str,
+    sub: Submission,
+    catalog: Registry[PipelineSpec],
+    engines: Engines,
+    *,
+    max_attempts: int,
+) -> JobRecord:
+    """The row a submission makes, checked against its kind (uploads are checked when
+    it is inserted)."""
+    spec = catalog.get(sub.kind)
+    count = len(sub.upload_ids)
+    if not spec.min_inputs <= count <= spec.max_inputs:
+        want = (
+            f"{spec.min_inputs}"
+            if spec.min_inputs == spec.max_inputs
+            else f"{spec.min_inputs} to {spec.max_inputs}"
+        )
+        raise WrongInputCount(f"{sub.kind} takes {want} image(s), got {count}", field="input")
+    if spec.check is not None:
+        spec.check(sub.params, engines)
+    return JobRecord(
+        id=new_id("job"),
+        owner_id=owner_id,
+        kind=sub.kind,
+        status=JobStatus.QUEUED,
+        inputs=[{"artifact_id": upload_id} for upload_id in sub.upload_ids],
+        params=sub.params.model_dump(mode="json"),
+        webhook_url=sub.webhook_url,
+        idempotency_key=sub.idempotency_key,
+        request_hash=sub.request_hash,
+        cost=spec.cost,
+        progress=0,
+        stage="queued",
+        attempts=0,
+        max_attempts=max_attempts if spec.retryable else 1,
+        error_code=None,
+        error_message=None,
+        result={},
+        engine=None,
+        event_seq=1,
+        created_at=utcnow(),
+        started_at=None,
+        finished_at=None,
+        run_after=None,
+        lease_expires_at=None,
+        cancel_requested_at=None,
+        run_seconds=None,
+    )
+
+
+def insert_submitted(conn: Connection, job: JobRecord, outbox: list[Event]) -> bool:
+    """Insert a new job after checking its uploads are its owner's; False when another
+    request with the same Idempotency-Key won the race."""
+    upload_ids = [item["artifact_id"] for item in job.inputs]
+    owned = transitions.owned_upload_ids(conn, job.owner_id, upload_ids)
+    for upload_id in upload_ids:
+        if upload_id not in owned:
+            raise UploadNotFound(f"no upload {upload_id}", field="input")
+    event = transitions.insert_job(conn, job)
+    if event is None:
+        return False
+    outbox.append(event)
+    return True
+
+
+def check_replay(existing: JobRecord | None, sub: Submission) -> JobRecord | None:
+    if existing is not None and existing.request_hash != sub.request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
+    return existing
+
+
+async def submit_job(
+    db: Database,
+    bus: EventBus,
+    catalog: Registry[PipelineSpec],
+    engines: Engines,
+    owner_id: str,
+    sub: Submission,
+    *,
+    max_attempts: int,
+) -> Submitted:
+    """Submit in one write transaction (the caller has already replayed a keyed
+    request whose job exists); its ``queued`` event is published after commit."""
+    job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts)
+    if await commit_and_publish(db, bus, lambda conn, out: insert_submitted(conn, job, out)):
+        return Submitted(job, created=True)
+    # Two requests with one Idempotency-Key raced; the other one won.
+    key = sub.idempotency_key
+    assert key is not None  # only a keyed insert can lose a race
+    winner = await db.read(lambda conn: transitions.by_idempotency_key(conn, owner_id, key))
+    if check_replay(winner, sub) is None:
+        raise LookupError(f"no job with Idempotency-Key {key}")
+    assert winner is not None
+    return Submitted(winner, created=False)
 
 
 class JobService:
@@ -60,7 +170,6 @@ class JobService:
     ) -> None:
         self.session = session
         self.jobs = JobRepository(session)
-        self.artifacts = ArtifactRepository(session)
         self.catalog = catalog
         self.engines = engines
         self.max_attempts = max_attempts
@@ -74,59 +183,31 @@ class JobService:
             raise JobNotFound(f"no job {job_id}")
         return job
 
-    async def replay(self, owner_id: str, sub: Submission) -> Job | None:
+    async def replay(self, owner_id: str, sub: Submission) -> JobRecord | None:
         """The job an earlier request with the same Idempotency-Key created, if any."""
         if sub.idempotency_key is None:
             return None
         existing = await self.jobs.by_idempotency_key(owner_id, sub.idempotency_key)
-        if existing is not None and existing.request_hash != sub.request_hash:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was used with a different request body"
-            )
-        return existing
+        return check_replay(None if existing is None else JobRecord.from_orm(existing), sub)
 
     async def submit(self, owner_id: str, sub: Submission) -> Submitted:
+        """Submit inside the session's transaction (see :func:`submit_job`)."""
         existing = await self.replay(owner_id, sub)
         if existing is not None:
             return Submitted(existing, created=False)
-        spec = self.catalog.get(sub.kind)
-        count = len(sub.upload_ids)
-        if not spec.min_inputs <= count <= spec.max_inputs:
-            want = (
-                f"{spec.min_inputs}"
-                if spec.min_inputs == spec.max_inputs
-                else f"{spec.min_inputs} to {spec.max_inputs}"
-            )
-            raise WrongInputCount(f"{sub.kind} takes {want} image(s), got {count}", field="input")
-        for upload_id in sub.upload_ids:
-            if await self.artifacts.owned(upload_id, owner_id) is None:
-                raise UploadNotFound(f"no upload {upload_id}", field="input")
-        if spec.check is not None:
-            spec.check(sub.params, self.engines)
-        job = Job(
-            owner_id=owner_id,
-            kind=sub.kind,
-            status=JobStatus.QUEUED,
-            inputs=[{"artifact_id": upload_id} for upload_id in sub.upload_ids],
-            params=sub.params.model_dump(mode="json"),
-            webhook_url=sub.webhook_url,
-            idempotency_key=sub.idempotency_key,
-            request_hash=sub.request_hash,
-            cost=spec.cost,
-            max_attempts=self.max_attempts if spec.retryable else 1,
+        job = new_job(owner_id, sub, self.catalog, self.engines, max_attempts=self.max_attempts)
+        outbox: list[Event] = []
+        created = await self.session.run_sync(
+            lambda s: insert_submitted(s.connection(), job, outbox)
         )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(job)
-                await self.session.flush()
-        except IntegrityError:
-            # Two requests with one Idempotency-Key raced; the other one won.
-            winner = await self.replay(owner_id, sub)
-            if winner is None:
-                raise
-            return Submitted(winner, created=False)
-        await record_event(self.session, job.id, "queued", {"status": "queued", "kind": job.kind})
-        return Submitted(job, created=True)
+        for event in outbox:
+            queue_for_publishing(self.session, event)
+        if created:
+            return Submitted(job, created=True)
+        winner = await self.replay(owner_id, sub)
+        if winner is None:
+            raise LookupError(f"no job with Idempotency-Key {sub.idempotency_key}")
+        return Submitted(winner, created=False)
 
     async def cancel(self, job_id: str, owner_id: str | None) -> Job:
         """Cancel now if queued; if running, ask it to stop at its next progress point."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Union
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, WebSocket
 from fastapi.responses import StreamingResponse
-from pydantic import Field
+from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
 from pictor.api.deps import PrincipalDep, RuntimeDep, websocket_principal
@@ -17,11 +17,15 @@ from pictor.api.presenters import job_out
 from pictor.api.streams import follow_job
 from pictor.artifacts.repository import ArtifactRepository
 from pictor.errors import InvalidInput, PictorError
+from pictor.jobs.errors import JobNotFound
 from pictor.jobs.events import publishing
-from pictor.jobs.models import Job, JobStatus
+from pictor.jobs.models import JobStatus
+from pictor.jobs.records import JobRecord, OutputRecord
 from pictor.jobs.repository import JobRepository
 from pictor.jobs.schemas import JobCreateBase, JobOut, JobPage, job_create_models
-from pictor.jobs.service import JobService, Submission, request_hash
+from pictor.jobs.service import JobService, Submission, check_replay, request_hash
+from pictor.jobs.service import submit_job as submit_to_db
+from pictor.jobs.transitions import by_idempotency_key, job_with_outputs, outputs_of
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 from pictor.runtime import Runtime
@@ -50,12 +54,19 @@ def parse_prefer_wait(prefer: str | None) -> float | None:
 
 
 async def load_job_out(runtime: Runtime, base_url: str, job_id: str, owner_id: str) -> JobOut:
-    async with runtime.db.read_session() as session:
-        job = await JobService(session, runtime.catalog, runtime.engines, max_attempts=1).get(
-            job_id, owner_id
-        )
-        outputs = await ArtifactRepository(session).of_job(job.id)
-    return job_out(runtime, base_url, job, outputs)
+    found = await runtime.db.read(lambda conn: job_with_outputs(conn, job_id, owner_id))
+    if found is None:
+        raise JobNotFound(f"no job {job_id}")
+    return job_out(runtime, base_url, *found)
+
+
+async def job_outputs(runtime: Runtime, job_id: str) -> list[OutputRecord]:
+    return await runtime.db.read(lambda conn: outputs_of(conn, job_id))
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """The model's JSON as pydantic writes it, without FastAPI validating it again."""
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
 async def wait_until_final(runtime: Runtime, job_id: str, seconds: float) -> None:
@@ -70,7 +81,7 @@ async def wait_until_final(runtime: Runtime, job_id: str, seconds: float) -> Non
 
 async def submit_job(
     runtime: Runtime, principal_id: str, body: JobCreateBase, idempotency_key: str | None
-) -> tuple[Job, bool]:
+) -> tuple[JobRecord, bool]:
     payload = body.model_dump(mode="json")
     sub = Submission(
         kind=payload["kind"],
@@ -81,24 +92,25 @@ async def submit_job(
         request_hash=request_hash(payload) if idempotency_key else None,
     )
     if idempotency_key:
-        async with runtime.db.read_session() as session:
-            existing = await JobService(
-                session, runtime.catalog, runtime.engines, max_attempts=1
-            ).replay(principal_id, sub)
-        if existing is not None:
+        existing = await runtime.db.read(
+            lambda conn: by_idempotency_key(conn, principal_id, idempotency_key)
+        )
+        if check_replay(existing, sub) is not None:
+            assert existing is not None
             return existing, False
     if sub.webhook_url:
         await check_webhook_url(runtime, sub.webhook_url)
     upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
     sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
-    async with publishing(runtime.db, runtime.bus) as session:
-        service = JobService(
-            session,
-            runtime.catalog,
-            runtime.engines,
-            max_attempts=runtime.settings.worker.max_attempts,
-        )
-        submitted = await service.submit(principal_id, sub)
+    submitted = await submit_to_db(
+        runtime.db,
+        runtime.bus,
+        runtime.catalog,
+        runtime.engines,
+        principal_id,
+        sub,
+        max_attempts=runtime.settings.worker.max_attempts,
+    )
     if submitted.created and runtime.queue is not None:
         await runtime.queue.enqueue(submitted.job.id)
     return submitted.job, submitted.created
@@ -122,16 +134,22 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
         body: Annotated[create_union, Body()],
         idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
         prefer: Annotated[str | None, Header()] = None,
-    ) -> JobOut:
+    ) -> Response:
         """Create a job of any kind. `Prefer: wait=N` holds the answer until it ends or N s pass."""
         wait = parse_prefer_wait(prefer)
         job, created = await submit_job(runtime, principal.user_id, body, idempotency_key)
-        if not created:
-            response.status_code = 200
+        base = str(request.base_url)
         if wait:
             await wait_until_final(runtime, job.id, wait)
-            response.headers["Preference-Applied"] = f"wait={wait:g}"
-        return await load_job_out(runtime, str(request.base_url), job.id, principal.user_id)
+            out = await load_job_out(runtime, base, job.id, principal.user_id)
+        else:
+            # A job just created has no outputs yet; a replayed one was just read.
+            outputs = [] if created else await job_outputs(runtime, job.id)
+            out = job_out(runtime, base, job, outputs)
+        reply = json_response(out, 201 if created else 200)
+        if wait:
+            reply.headers["Preference-Applied"] = f"wait={wait:g}"
+        return reply
 
     @router.get("", response_model=JobPage, summary="List your jobs, newest first")
     async def list_jobs(
@@ -158,15 +176,25 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
             page = rows[:limit]
             outputs = await ArtifactRepository(session).of_jobs([j.id for j in page])
         base = str(request.base_url)
-        data = [job_out(runtime, base, j, outputs.get(j.id, [])) for j in page]
+        data = [
+            job_out(
+                runtime,
+                base,
+                JobRecord.from_orm(j),
+                [OutputRecord.from_orm(a) for a in outputs.get(j.id, [])],
+            )
+            for j in page
+        ]
         has_more = len(rows) > limit
         return JobPage(data=data, has_more=has_more, next_cursor=page[-1].id if has_more else None)
 
     @router.get("/{job_id}", response_model=JobOut, summary="Get a job")
     async def get_job(
         job_id: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
-    ) -> JobOut:
-        return await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+    ) -> Response:
+        return json_response(
+            await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+        )
 
     @router.post("/{job_id}/cancel", response_model=JobOut, summary="Cancel a job")
     async def cancel_job(
