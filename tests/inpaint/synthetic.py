@@ -30,3 +30,22 @@ def rect_mask(height: int, width: int, x: int, y: int, w: int, h: int) -> NDArra
     mask = np.zeros((height, width), np.uint8)
     mask[y : y + h, x : x + w] = 255
     return mask
+
+
+def png_bytes(pixels: NDArray[np.uint8]) -> bytes:
+    """Encode pixels (H x W, H x W x 3 or x 4) as PNG."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_pixels(data: bytes) -> NDArray[np.uint8]:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)))

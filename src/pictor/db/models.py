@@ -4,5 +4,6 @@ from pictor.accounts.models import ApiKey, User
 from pictor.artifacts.models import Artifact
 from pictor.db.base import Base
 from pictor.jobs.models import Job, JobEvent
+from pictor.watermarks.models import WatermarkTemplate
 
-__all__ = ["ApiKey", "Artifact", "Base", "Job", "JobEvent", "User"]
+__all__ = ["ApiKey", "Artifact", "Base", "Job", "JobEvent", "User", "WatermarkTemplate"]
