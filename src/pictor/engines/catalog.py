@@ -9,6 +9,8 @@ from pictor.engines.availability import Availability
 from pictor.engines.inpaint.base import Inpainter
 from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
+from pictor.engines.logo.base import LogoDesigner
+from pictor.engines.logo.designer import ProceduralLogoDesigner
 from pictor.engines.segment.base import Segmenter
 from pictor.engines.segment.classical import ClassicalSegmenter
 from pictor.engines.segment.onnx import OnnxSegmenter
@@ -26,6 +28,7 @@ _SETTINGS_FOR = {
 class Engines:
     segmenters: Registry[Segmenter] = field(default_factory=lambda: Registry("segment engine"))
     inpainters: Registry[Inpainter] = field(default_factory=lambda: Registry("inpaint engine"))
+    logo_designers: Registry[LogoDesigner] = field(default_factory=lambda: Registry("logo engine"))
 
     def segmenter(self, name: str) -> Segmenter:
         if name not in self.segmenters and ("segment", name) in _SETTINGS_FOR:
@@ -60,9 +63,21 @@ class Engines:
             )
         return inpainter
 
+    def logo_designer(self, name: str) -> LogoDesigner:
+        """``procedural``: the logo designer that needs no weights."""
+        designer = self.logo_designers.get(name)
+        availability = designer.availability()
+        if not availability.available:
+            raise EngineUnavailable(
+                f"the {name} logo engine is unavailable: {availability.detail}",
+                field="params.engine",
+            )
+        return designer
+
     def readiness(self) -> dict[str, Availability]:
         report = {f"segment:{name}": seg.availability() for name, seg in self.segmenters.items()}
         report.update({f"inpaint:{n}": e.availability() for n, e in self.inpainters.items()})
+        report.update({f"logo:{n}": d.availability() for n, d in self.logo_designers.items()})
         present = {("segment", n) for n in self.segmenters.names()}
         present |= {("inpaint", n) for n in self.inpainters.names()}
         for family, name in _SETTINGS_FOR:
@@ -76,6 +91,7 @@ class Engines:
 def build_engines(settings: Settings) -> Engines:
     engines = Engines()
     engines.segmenters.register("classical", ClassicalSegmenter())
+    engines.logo_designers.register("procedural", ProceduralLogoDesigner())
     seg = settings.segment
     if seg.model is not None:
         engines.segmenters.register(

@@ -1,0 +1,1 @@
+"""The procedural logo designer: no model weights, real fonts turned into outlines."""
