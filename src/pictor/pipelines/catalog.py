@@ -7,8 +7,8 @@ import importlib
 from collections.abc import Iterable, Mapping
 
 from pictor.pipelines import remove_background
-from pictor.pipelines.logo import SPEC as LOGO_SPEC
 from pictor.pipelines.erase import SPEC as ERASE_SPEC
+from pictor.pipelines.logo import SPEC as LOGO_SPEC
 from pictor.pipelines.remove_watermark import SPEC as REMOVE_WATERMARK_SPEC
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
