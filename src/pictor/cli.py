@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from pictor import cli_logo
 from pictor.config import Settings
 
 app = typer.Typer(no_args_is_help=True, help="pictor: a self-hostable backend for AI image work.")
@@ -185,6 +186,9 @@ def remove_bg(
     }
     failures = remove_backgrounds(_settings(), inputs, output, params)
     raise typer.Exit(code=1 if failures else 0)
+
+
+app.command("logo")(cli_logo.logo)
 
 
 def _format_from_suffix(output: Path) -> str:
