@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from pictor import cli_logo
+from pictor.cli_erase import erase, remove_watermark
 from pictor.config import Settings
 
 app = typer.Typer(no_args_is_help=True, help="pictor: a self-hostable backend for AI image work.")
@@ -17,6 +18,8 @@ users_app = typer.Typer(no_args_is_help=True, help="Manage users.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+app.command("erase")(erase)
+app.command("remove-watermark")(remove_watermark)
 
 T = TypeVar("T")
 
