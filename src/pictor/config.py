@@ -118,6 +118,37 @@ class SegmentSettings(BaseModel):
     std: EnvTriple | None = None
 
 
+class ProvidersSettings(BaseModel):
+    """Image generation providers (``generate``, ``edit``); none is configured by default."""
+
+    default: Literal["gemini", "openai", "replicate"] | None = Field(
+        default=None, description="Provider used when a job names none; default: first set up."
+    )
+    gemini_api_key: SecretStr | None = None
+    gemini_base_url: str | None = Field(default=None, description="Default: Google's endpoint.")
+    gemini_model: str = "gemini-2.5-flash-image"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = Field(
+        default=None, description="Any OpenAI-compatible images API; default: OpenAI's."
+    )
+    openai_model: str = "gpt-image-1"
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str = "https://api.replicate.com"
+    replicate_model: str = Field(
+        default="black-forest-labs/flux-schnell", description="owner/name or owner/name:version"
+    )
+    replicate_edit_model: str = "black-forest-labs/flux-kontext-pro"
+    replicate_wait_s: int = Field(default=60, ge=1, le=60, description="Prefer: wait=N on create.")
+    replicate_poll_interval_s: float = Field(default=1.0, gt=0, le=30)
+    request_timeout_s: float = Field(default=120.0, gt=0, le=600)
+    total_timeout_s: float = Field(
+        default=270.0, gt=0, le=3600, description="All calls of one job, retries included."
+    )
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+
+
 class InpaintSettings(BaseModel):
     """Inpainting (``erase``, ``remove_watermark``): OpenCV needs nothing; ONNX a model file."""
 
@@ -168,6 +199,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = FetchSettings()
     segment: SegmentSettings = SegmentSettings()
     inpaint: InpaintSettings = InpaintSettings()
+    providers: ProvidersSettings = ProvidersSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("data_dir")

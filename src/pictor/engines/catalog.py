@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from pictor.config import Settings
 from pictor.engines.availability import Availability
+from pictor.engines.generate.base import ImageProvider
+from pictor.engines.generate.providers import build_providers, choose_provider
 from pictor.engines.inpaint.base import Inpainter
 from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
@@ -27,8 +29,14 @@ _SETTINGS_FOR = {
 @dataclass
 class Engines:
     segmenters: Registry[Segmenter] = field(default_factory=lambda: Registry("segment engine"))
+    providers: Registry[ImageProvider] = field(default_factory=lambda: Registry("image provider"))
     inpainters: Registry[Inpainter] = field(default_factory=lambda: Registry("inpaint engine"))
     logo_designers: Registry[LogoDesigner] = field(default_factory=lambda: Registry("logo engine"))
+    default_provider: str | None = None
+
+    def image_provider(self, name: str | None) -> ImageProvider:
+        """The provider named, else the default or first configured (never a stand-in)."""
+        return choose_provider(self.providers, name, self.default_provider)
 
     def segmenter(self, name: str) -> Segmenter:
         if name not in self.segmenters and ("segment", name) in _SETTINGS_FOR:
@@ -85,11 +93,15 @@ class Engines:
                 report[f"{family}:{name}"] = Availability.missing(
                     f"not configured (set {_SETTINGS_FOR[(family, name)]})"
                 )
+        for name, provider in self.providers.items():
+            report[f"generate:{name}"] = provider.availability()
         return report
 
 
 def build_engines(settings: Settings) -> Engines:
-    engines = Engines()
+    engines = Engines(
+        providers=build_providers(settings), default_provider=settings.providers.default
+    )
     engines.segmenters.register("classical", ClassicalSegmenter())
     engines.logo_designers.register("procedural", ProceduralLogoDesigner())
     seg = settings.segment

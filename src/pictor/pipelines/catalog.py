@@ -6,7 +6,7 @@ import dataclasses
 import importlib
 from collections.abc import Iterable, Mapping
 
-from pictor.pipelines import remove_background
+from pictor.pipelines import generate, remove_background
 from pictor.pipelines.erase import SPEC as ERASE_SPEC
 from pictor.pipelines.logo import SPEC as LOGO_SPEC
 from pictor.pipelines.remove_watermark import SPEC as REMOVE_WATERMARK_SPEC
@@ -20,9 +20,11 @@ def build_catalog(
     """Every job kind; ``timeouts`` (PICTOR_WORKER_TIMEOUTS) overrides a kind's own."""
     catalog: Registry[PipelineSpec] = Registry("job kind")
     catalog.register(remove_background.SPEC.kind, remove_background.SPEC)
-    catalog.register(LOGO_SPEC.kind, LOGO_SPEC)
     catalog.register(ERASE_SPEC.kind, ERASE_SPEC)
     catalog.register(REMOVE_WATERMARK_SPEC.kind, REMOVE_WATERMARK_SPEC)
+    catalog.register(generate.GENERATE.kind, generate.GENERATE)
+    catalog.register(generate.EDIT.kind, generate.EDIT)
+    catalog.register(LOGO_SPEC.kind, LOGO_SPEC)
     for module_name in plugins:
         module = importlib.import_module(module_name)
         register = getattr(module, "register", None)

@@ -1,0 +1,259 @@
+"""Gemini image models through ``google-genai`` (the only module importing it).
+
+One ``generateContent`` call per image: text and inline image parts in, inline image
+parts out. Thought parts are skipped; safety finish reasons become ``content_blocked``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx2  # google-genai's HTTP client: its transport errors reach us unwrapped
+import pydantic
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from pictor.engines.availability import Availability
+from pictor.engines.generate.base import (
+    GeneratedImage,
+    GenerationResult,
+    ImageRequest,
+    Waiting,
+    ratio_for_size,
+    redact,
+)
+from pictor.engines.generate.errors import (
+    ContentBlocked,
+    ProviderAuthFailed,
+    ProviderError,
+    ProviderNotConfigured,
+)
+from pictor.engines.generate.retry import (
+    RETRY_STATUSES,
+    RetryableCall,
+    RetryPolicy,
+    parse_retry_after,
+    with_retries,
+)
+from pictor.errors import InvalidInput
+
+SETTING = "PICTOR_PROVIDERS_GEMINI_API_KEY"
+#: Finish and block reasons that mean "refused on content grounds".
+BLOCKED_REASONS = frozenset(
+    {
+        "SAFETY",
+        "IMAGE_SAFETY",
+        "PROHIBITED_CONTENT",
+        "IMAGE_PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "RECITATION",
+        "IMAGE_RECITATION",
+    }
+)
+
+
+def _reason(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+class GeminiProvider:
+    name = "gemini"
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        default_model: str,
+        base_url: str | None = None,
+        request_timeout_s: float = 120.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.default_model = default_model
+        self._api_key = api_key
+        self._base_url = base_url
+        self._request_timeout_s = request_timeout_s
+        self._retry = retry or RetryPolicy()
+        self._client: genai.Client | None = None
+
+    def availability(self) -> Availability:
+        if not self._api_key:
+            return Availability.missing(f"not configured (set {SETTING})")
+        return Availability.ok(f"model {self.default_model}")
+
+    def _sdk(self) -> genai.Client:
+        if not self._api_key:
+            raise ProviderNotConfigured(f"the gemini provider is not configured; set {SETTING}")
+        if self._client is None:
+            # No SDK retries (retry_options unset): with_retries owns them.
+            options = types.HttpOptions(
+                base_url=self._base_url, timeout=int(self._request_timeout_s * 1000)
+            )
+            self._client = genai.Client(api_key=self._api_key, vertexai=False, http_options=options)
+        return self._client
+
+    async def generate(
+        self, request: ImageRequest, *, waiting: Waiting | None = None
+    ) -> GenerationResult:
+        return await self._run(request, waiting)
+
+    async def edit(
+        self, request: ImageRequest, *, waiting: Waiting | None = None
+    ) -> GenerationResult:
+        return await self._run(request, waiting)
+
+    async def _run(self, request: ImageRequest, waiting: Waiting | None) -> GenerationResult:
+        client = self._sdk()
+        model = request.model or self.default_model
+        contents = _contents(request)
+        texts: list[str] = []
+
+        async def one(index: int) -> list[GeneratedImage]:
+            config = _config(request, index)
+
+            async def call() -> list[GeneratedImage]:
+                return await self._call(client, model, contents, config, texts)
+
+            return await with_retries(
+                call, self._retry, provider=self.name, deadline=request.deadline, waiting=waiting
+            )
+
+        # Gemini returns one image per call: n images are n calls, made together.
+        tasks = [asyncio.create_task(one(i)) for i in range(request.n)]
+        try:
+            batches = await asyncio.gather(*tasks)
+        except BaseException:
+            # The first failure decides (a TaskGroup would wrap it in an ExceptionGroup).
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        images = [image for batch in batches for image in batch]
+        return GenerationResult(
+            provider=self.name,
+            model=model,
+            images=images,
+            meta={"text": "\n".join(texts)} if texts else {},
+        )
+
+    async def _call(
+        self,
+        client: genai.Client,
+        model: str,
+        contents: list[types.Content],
+        config: types.GenerateContentConfig,
+        texts: list[str],
+    ) -> list[GeneratedImage]:
+        try:
+            async with asyncio.timeout(self._request_timeout_s):
+                response = await client.aio.models.generate_content(
+                    model=model, contents=contents, config=config
+                )
+            return _images_of(response, texts)
+        except genai_errors.APIError as exc:
+            raise self._api_error(exc) from exc
+        except (TimeoutError, httpx2.TimeoutException) as exc:
+            raise RetryableCall("no answer in time", timed_out=True) from exc
+        except httpx2.TransportError as exc:
+            raise RetryableCall(f"connection failed ({type(exc).__name__})") from exc
+        except (pydantic.ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ProviderError(
+                f"gemini: malformed response ({type(exc).__name__})",
+                details={"provider": self.name},
+            ) from exc
+
+    def _api_error(self, exc: genai_errors.APIError) -> Exception:
+        status = int(exc.code or 0)
+        message = redact(str(exc.message or exc.status or exc), [self._api_key])
+        if status in RETRY_STATUSES:
+            headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
+        details = {"provider": self.name, "status": status}
+        if status in (401, 403):
+            return ProviderAuthFailed(
+                f"gemini refused the API key (HTTP {status}: {message}); check {SETTING}",
+                details=details,
+            )
+        return ProviderError(f"gemini: HTTP {status}: {message}", details=details)
+
+
+def _contents(request: ImageRequest) -> list[types.Content]:
+    text = request.prompt
+    if request.negative_prompt:
+        text += f"\n\nAvoid: {request.negative_prompt}"
+    parts = [types.Part.from_text(text=text)]
+    for image in request.images:
+        parts.append(types.Part.from_bytes(data=image.data, mime_type=image.content_type))
+    if request.mask is not None:
+        parts.append(
+            types.Part.from_text(
+                text="The last image is a mask: change only where it is white, keep the rest."
+            )
+        )
+        parts.append(
+            types.Part.from_bytes(data=request.mask.data, mime_type=request.mask.content_type)
+        )
+    return [types.Content(role="user", parts=parts)]
+
+
+def _config(request: ImageRequest, index: int) -> types.GenerateContentConfig:
+    ratio = request.aspect_ratio
+    if ratio is None and request.size is not None:
+        ratio = ratio_for_size(*request.size)
+    image_config: dict[str, Any] = {}
+    if ratio:
+        image_config["aspect_ratio"] = ratio
+    if request.resolution:
+        image_config["image_size"] = request.resolution
+    values: dict[str, Any] = {"response_modalities": ["TEXT", "IMAGE"]}
+    if image_config:
+        values["image_config"] = image_config
+    if request.seed is not None:
+        # Distinct seeds per image, or n calls would return n copies.
+        values["seed"] = request.seed + index
+    values.update(request.options)
+    try:
+        return types.GenerateContentConfig.model_validate(values)
+    except pydantic.ValidationError as exc:
+        raise InvalidInput(
+            f"provider_options not accepted by gemini: {exc.errors()[0]['msg']}",
+            field="params.provider_options",
+        ) from None
+
+
+def _images_of(response: types.GenerateContentResponse, texts: list[str]) -> list[GeneratedImage]:
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason:
+        reason = _reason(feedback.block_reason)
+        raise ContentBlocked(f"gemini blocked the prompt ({reason})", details={"reason": reason})
+    images: list[GeneratedImage] = []
+    reasons: list[str] = []
+    for candidate in response.candidates or []:
+        reasons.append(_reason(candidate.finish_reason))
+        content = candidate.content
+        for part in (content.parts if content else None) or []:
+            if part.thought:
+                continue  # the model's drafts, not its answer
+            blob = part.inline_data
+            if blob is not None and blob.data and (blob.mime_type or "").startswith("image/"):
+                images.append(
+                    GeneratedImage(blob.data, blob.mime_type, {"finish_reason": reasons[-1]})
+                )
+            elif part.text:
+                texts.append(part.text)
+    if images:
+        return images
+    blocked = [r for r in reasons if r in BLOCKED_REASONS]
+    said = f": {texts[-1][:500]}" if texts else ""
+    if blocked:
+        raise ContentBlocked(
+            f"gemini refused to make this image ({blocked[0]}){said}",
+            details={"reason": blocked[0]},
+        )
+    raise ProviderError(
+        f"gemini returned no image (finish reason {', '.join(reasons) or 'none'}){said}",
+        details={"provider": "gemini"},
+    )
