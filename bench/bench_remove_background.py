@@ -12,6 +12,7 @@ whole ``predict_alpha`` (refinement included) on 1 MP and 12 MP images.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -106,11 +107,13 @@ def main() -> None:
         goal = GOALS[fam]
         print(f"{fam:<10}{row}{('>= ' + str(goal)) if goal else '-':>8}")
     worst = {f: round(min(scores["classical"][f]), 3) for f in FAMILIES}
-    print(f"worst classical image IoU per family: {worst}")
+    print(f"worst classical image IoU per family: {worst}", flush=True)
     times = timing(engines, runs)
     print(f"median predict time over {runs} runs (goal: 1 MP <= 0.3 s, 12 MP <= 3 s)")
     for name, row in times.items():
         print(f"{name:<10}" + "".join(f"{k:>8}: {v:6.3f} s" for k, v in row.items()))
+    # The machine may be shared; the load says how much the timings can be trusted.
+    print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

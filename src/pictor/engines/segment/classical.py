@@ -38,7 +38,7 @@ from pictor.errors import InvalidImage
 WORK_PIXELS = 300_000
 """Upper bound on the pixel count of the working resolution."""
 
-GRAPH_CUT_PIXELS = 60_000
+GRAPH_CUT_PIXELS = 40_000
 """Pixel count at which GrabCut runs (it is the costly step; the boundary is refined later)."""
 
 

@@ -59,7 +59,10 @@ def smooth_background(lab: F32, border: NDArray[np.bool_]) -> F32:
     keep = np.ones(len(xs), np.bool_)
     coef = np.zeros((6, 3), np.float32)
     for _ in range(2):
-        coef = np.linalg.lstsq(a[keep], target[keep], rcond=None)[0].astype(np.float32)
+        ak = a[keep].astype(np.float64)
+        # Normal equations: a 6 x 6 solve, far cheaper than a general least-squares call.
+        gram = ak.T @ ak + 1e-6 * np.eye(6)
+        coef = np.linalg.solve(gram, ak.T @ target[keep]).astype(np.float32)
         err = np.linalg.norm(a @ coef - target, axis=1)
         keep = err <= np.percentile(err, 85) + 1.0
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -85,40 +88,47 @@ def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
     return out
 
 
-def shadow_tolerant_distance(lab: F32, bg: F32, *, tolerant: bool = True) -> F32:
-    """Lab distance from ``lab`` to ``bg`` (broadcastable), forgiving darker shading.
+Channels = tuple[F32, F32, F32]
 
-    When the pixel is darker than the background, the lightness difference is
-    discounted as long as the ratio stays above ``SHADOW_MIN_RATIO`` and the chroma
-    (a, b scaled by the lightness ratio) matches, which is what a shadow does.
-    With ``tolerant=False`` it is the plain Lab distance.
+
+def _channels(lab: F32) -> Channels:
+    return (
+        np.ascontiguousarray(lab[..., 0]),
+        np.ascontiguousarray(lab[..., 1]),
+        np.ascontiguousarray(lab[..., 2]),
+    )
+
+
+def squared_distances(px: Channels, bg: Channels | F32) -> tuple[F32, F32]:
+    """Squared Lab distances from pixels to a background: (shadow tolerant, plain).
+
+    ``bg`` is either per-pixel channels or one Lab colour. When the pixel is darker
+    than the background, the lightness difference is discounted as long as the ratio
+    stays above ``SHADOW_MIN_RATIO`` and the chroma (a, b scaled by the lightness
+    ratio) matches, which is what a shadow does.
     """
-    dl = lab[..., 0] - bg[..., 0]
-    if not tolerant:
-        da, db = lab[..., 1] - bg[..., 1], lab[..., 2] - bg[..., 2]
-        plain: F32 = np.sqrt(dl * dl + da * da + db * db).astype(np.float32)
-        return plain
-    ratio = (lab[..., 0] + 1.0) / (bg[..., 0] + 1.0)
-    shade = np.clip(ratio, SHADOW_MIN_RATIO, 1.0)
-    da = lab[..., 1] - bg[..., 1] * shade
-    db = lab[..., 2] - bg[..., 2] * shade
+    big_l, big_a, big_b = px
+    bl, ba, bb = (bg[0], bg[1], bg[2]) if isinstance(bg, tuple) else (*bg.tolist(),)
+    dl = big_l - bl
+    da, db = big_a - ba, big_b - bb
+    plain = dl * dl + da * da + db * db
+    shade = np.clip((big_l + 1.0) / (bl + 1.0), SHADOW_MIN_RATIO, 1.0)
+    da = big_a - ba * shade
+    db = big_b - bb * shade
     # Inside the tolerated shadow range only a fifth of the lightness drop counts;
     # beyond it the full excess counts, so black products stay far from white.
-    excess = np.maximum(bg[..., 0] * SHADOW_MIN_RATIO - lab[..., 0], 0.0)
+    excess = np.maximum(bl * SHADOW_MIN_RATIO - big_l, 0.0)
     dl_eff = np.where(dl < 0, 0.2 * dl + excess, dl)
-    out: F32 = np.sqrt(dl_eff * dl_eff + da * da + db * db).astype(np.float32)
-    return out
+    tolerant = dl_eff * dl_eff + da * da + db * db
+    return tolerant.astype(np.float32), plain.astype(np.float32)
 
 
 def background_distance(lab: F32, border: NDArray[np.bool_]) -> tuple[F32, F32]:
     """Per-pixel distance to the best border background model: (shadow tolerant, plain)."""
-    tol = plain = None
-    models = [smooth_background(lab, border)]
-    models += [c.reshape(1, 1, 3) for c in border_clusters(lab, border)]
-    for bg in models:
-        t = shadow_tolerant_distance(lab, bg)
-        p = shadow_tolerant_distance(lab, bg, tolerant=False)
-        tol = t if tol is None else np.minimum(tol, t)
-        plain = p if plain is None else np.minimum(plain, p)
-    assert tol is not None and plain is not None
-    return tol, plain
+    px = _channels(lab)
+    tol, plain = squared_distances(px, _channels(smooth_background(lab, border)))
+    for colour in border_clusters(lab, border):
+        t, p = squared_distances(px, colour)
+        np.minimum(tol, t, out=tol)
+        np.minimum(plain, p, out=plain)
+    return np.sqrt(tol), np.sqrt(plain)

@@ -59,7 +59,7 @@ def _colour_coefficients(guide: F32, src: F32, radius: int, eps: float) -> tuple
         ],
         axis=-1,
     ).astype(np.float32)
-    b = (mean_p - (coef * mean_i).sum(axis=-1)).astype(np.float32)
+    b = (mean_p - np.einsum("ijk,ijk->ij", coef, mean_i)).astype(np.float32)
     return _box(coef, radius), _box(b, radius)
 
 
@@ -91,6 +91,7 @@ def refine_alpha(
         b = np.asarray(cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
     else:
         coef, b = _colour_coefficients(rgb, alpha.astype(np.float32), radius, eps)
-    out = (coef * rgb).sum(axis=-1) + b
+    # einsum, not (coef * rgb).sum(-1): a third of the time on 12 MP images.
+    out = np.einsum("ijk,ijk->ij", coef, rgb) + b
     refined: F32 = np.clip(out, 0.0, 1.0).astype(np.float32)
     return refined
