@@ -56,10 +56,10 @@ class Runner:
     lease_margin_s: float = 60.0
 
     def __post_init__(self) -> None:
-        self._leases = {
-            kind: spec.timeout_s + self.lease_margin_s for kind, spec in self.catalog.items()
-        }
-        self._default_lease_s = max(self._leases.values(), default=300.0 + self.lease_margin_s)
+        leases = {kind: spec.timeout_s + self.lease_margin_s for kind, spec in self.catalog.items()}
+        # A kind registered after start (none today) gets the longest lease: never too short.
+        longest = max(leases.values(), default=300.0 + self.lease_margin_s)
+        self._claim_job = transitions.Claimer(leases, longest)
 
     async def execute(self, job_id: str) -> float | None:
         """Run one delivery of a job. Returns a delay when the job must run again later."""
@@ -71,7 +71,7 @@ class Runner:
 
     async def _claim(self, job_id: str) -> JobRecord | None:
         def unit(conn: Connection, outbox: list[Event]) -> JobRecord | None:
-            claimed = transitions.claim(conn, job_id, self._leases, self._default_lease_s)
+            claimed = self._claim_job(conn, job_id)
             if claimed is None:
                 return None
             outbox.append(claimed[1])

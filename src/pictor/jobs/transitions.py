@@ -5,6 +5,9 @@ session's connection). A state change bumps ``event_seq`` in the same ``UPDATE``
 (``RETURNING`` the new number), and the event row is inserted with that number, so
 events stay contiguous per job and are stored with the change they describe. The
 :class:`Event` returned is published by the caller, after commit.
+
+Statements are built once, with bound parameters: building a statement costs more
+than SQLite takes to run it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Select,
     Table,
+    Update,
     and_,
+    bindparam,
     case,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -38,6 +43,39 @@ JOBS = cast(Table, Job.__table__)
 EVENTS = cast(Table, JobEvent.__table__)
 ARTIFACTS = cast(Table, Artifact.__table__)
 _c = JOBS.c
+_a = ARTIFACTS.c
+_N_JOB = len(JOB_COLUMNS)
+
+_INSERT_JOB = insert(JOBS)
+_INSERT_EVENT = insert(EVENTS)
+_INSERT_ARTIFACT = insert(ARTIFACTS)
+_OWNED_UPLOADS = select(_a.id).where(
+    _a.id.in_(bindparam("ids", expanding=True)),
+    _a.owner_id == bindparam("owner_id"),
+    _a.deleted_at.is_(None),
+)
+_BY_KEY = select(*JOB_COLUMNS).where(
+    _c.owner_id == bindparam("owner_id"), _c.idempotency_key == bindparam("key")
+)
+_OUTPUTS = (
+    select(*OUTPUT_COLUMNS)
+    .where(_a.job_id == bindparam("job_id"), _a.role == "output")
+    .order_by(_a.id)
+)
+
+
+def _job_with_outputs_query(owned: bool) -> Select[Any]:
+    # One statement (one snapshot): the job's columns, then an output's, one row per
+    # output (or one row of NULL output columns).
+    joined = JOBS.outerjoin(ARTIFACTS, and_(_a.job_id == _c.id, _a.role == "output"))
+    query = select(*JOB_COLUMNS, *OUTPUT_COLUMNS).select_from(joined)
+    query = query.where(_c.id == bindparam("job_id"))
+    if owned:
+        query = query.where(_c.owner_id == bindparam("owner_id"))
+    return query.order_by(_a.id)
+
+
+_JOB_WITH_OUTPUTS = {owned: _job_with_outputs_query(owned) for owned in (False, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +94,8 @@ class Moved:
 def store_event(
     conn: Connection, job_id: str, seq: int, type_: str, data: dict[str, Any], now: datetime
 ) -> Event:
-    conn.execute(
-        insert(EVENTS),
-        {"job_id": job_id, "seq": seq, "type": type_, "data": data, "created_at": now},
-    )
+    values = {"job_id": job_id, "seq": seq, "type": type_, "data": data, "created_at": now}
+    conn.execute(_INSERT_EVENT, values)
     return Event(job_id=job_id, seq=seq, type=type_, data=data, created_at=now)
 
 
@@ -69,12 +105,12 @@ def insert_job(conn: Connection, job: JobRecord) -> Event | None:
     if job.event_seq != 1:
         raise ValueError("a new job starts at event_seq 1")
     if job.idempotency_key is None:
-        conn.execute(insert(JOBS), job.as_values())
+        conn.execute(_INSERT_JOB, job.as_values())
     else:
         try:
             # Only a keyed insert can collide; the savepoint keeps the transaction usable.
             with conn.begin_nested():
-                conn.execute(insert(JOBS), job.as_values())
+                conn.execute(_INSERT_JOB, job.as_values())
         except IntegrityError:
             return None
     data = {"status": "queued", "kind": job.kind}
@@ -84,52 +120,89 @@ def insert_job(conn: Connection, job: JobRecord) -> Event | None:
 def owned_upload_ids(conn: Connection, owner_id: str, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
-    rows = conn.execute(
-        select(ARTIFACTS.c.id).where(
-            ARTIFACTS.c.id.in_(list(ids)),
-            ARTIFACTS.c.owner_id == owner_id,
-            ARTIFACTS.c.deleted_at.is_(None),
-        )
-    )
+    rows = conn.execute(_OWNED_UPLOADS, {"ids": list(ids), "owner_id": owner_id})
     return {row[0] for row in rows}
 
 
-def claim(
-    conn: Connection, job_id: str, leases: Mapping[str, float], default_lease_s: float
-) -> tuple[JobRecord, Event] | None:
+class Claimer:
     """queued → running for one worker, in one conditional ``UPDATE … RETURNING``.
 
-    None if the job is not queued (another worker has it, it ended, it was canceled) or
-    not yet due. The lease depends on the kind, chosen in SQL so no read comes first.
+    The lease depends on the kind, chosen in SQL (a ``CASE`` over the catalog's kinds)
+    so that no read has to come first.
     """
-    now = utcnow()
 
-    def at(seconds: float) -> Any:
-        return literal(now + timedelta(seconds=seconds), UTCDateTime())
+    def __init__(self, leases: Mapping[str, float], default_lease_s: float) -> None:
+        self._leases = dict(leases)
+        self._default_lease_s = default_lease_s
+        now = bindparam("now", type_=UTCDateTime())
+        default = bindparam("lease_default", type_=UTCDateTime())
+        whens = {
+            kind: bindparam(f"lease_{i}", type_=UTCDateTime()) for i, kind in enumerate(leases)
+        }
+        lease = case(whens, value=_c.kind, else_=default) if whens else default
+        self._statement = (
+            update(JOBS)
+            .where(
+                _c.id == bindparam("job_id"),
+                _c.status == JobStatus.QUEUED,
+                or_(_c.run_after.is_(None), _c.run_after <= now),
+            )
+            .values(
+                status=JobStatus.RUNNING,
+                attempts=_c.attempts + 1,
+                started_at=func.coalesce(_c.started_at, now),
+                lease_expires_at=lease,
+                stage="running",
+                event_seq=_c.event_seq + 1,
+            )
+            .returning(*JOB_COLUMNS)
+        )
 
-    lease = case({k: at(s) for k, s in leases.items()}, value=_c.kind, else_=at(default_lease_s))
-    row = conn.execute(
-        update(JOBS)
-        .where(
-            _c.id == job_id,
-            _c.status == JobStatus.QUEUED,
-            or_(_c.run_after.is_(None), _c.run_after <= now),
+    def __call__(self, conn: Connection, job_id: str) -> tuple[JobRecord, Event] | None:
+        """None if the job is not queued (another worker has it, it ended, it was
+        canceled) or not yet due."""
+        now = utcnow()
+        params: dict[str, Any] = {
+            "job_id": job_id,
+            "now": now,
+            "lease_default": now + timedelta(seconds=self._default_lease_s),
+        }
+        for i, seconds in enumerate(self._leases.values()):
+            params[f"lease_{i}"] = now + timedelta(seconds=seconds)
+        row = conn.execute(self._statement, params).first()
+        if row is None:
+            return None
+        job = JobRecord(*row)
+        data = {"status": "running", "attempt": job.attempts}
+        return job, store_event(conn, job.id, job.event_seq, "running", data, now)
+
+
+_ADVANCE: dict[tuple[tuple[str, ...], bool], Update] = {}
+
+
+def _advance_statement(keys: tuple[str, ...], fenced: bool) -> Update:
+    statement = _ADVANCE.get((keys, fenced))
+    if statement is None:
+        where = [_c.id == bindparam("job_id"), _c.status == bindparam("from_status")]
+        if fenced:
+            where.append(_c.attempts == bindparam("attempt"))
+        values = {key: bindparam(f"v_{key}", type_=_c[key].type) for key in keys}
+        statement = (
+            update(JOBS)
+            .where(*where)
+            .values(event_seq=_c.event_seq + 1, **values)
+            .returning(
+                _c.event_seq,
+                _c.kind,
+                _c.created_at,
+                _c.started_at,
+                _c.run_seconds,
+                _c.cancel_requested_at,
+            )
         )
-        .values(
-            status=JobStatus.RUNNING,
-            attempts=_c.attempts + 1,
-            started_at=func.coalesce(_c.started_at, now),
-            lease_expires_at=lease,
-            stage="running",
-            event_seq=_c.event_seq + 1,
-        )
-        .returning(*JOB_COLUMNS)
-    ).first()
-    if row is None:
-        return None
-    job = JobRecord.from_row(row._mapping)
-    data = {"status": "running", "attempt": job.attempts}
-    return job, store_event(conn, job.id, job.event_seq, "running", data, now)
+        # A handful of call sites, so a handful of entries; a race only builds one twice.
+        _ADVANCE[(keys, fenced)] = statement
+    return statement
 
 
 def advance(
@@ -137,22 +210,10 @@ def advance(
 ) -> Moved | None:
     """Move a job on only if it is still where the caller believes it is (and still
     on the caller's attempt), taking the next event number in the same statement."""
-    where = [_c.id == job_id, _c.status == from_status]
-    if attempt is not None:
-        where.append(_c.attempts == attempt)
-    row = conn.execute(
-        update(JOBS)
-        .where(and_(*where))
-        .values(event_seq=_c.event_seq + 1, **values)
-        .returning(
-            _c.event_seq,
-            _c.kind,
-            _c.created_at,
-            _c.started_at,
-            _c.run_seconds,
-            _c.cancel_requested_at,
-        )
-    ).first()
+    keys = tuple(sorted(values))
+    params = {f"v_{key}": values[key] for key in keys}
+    params.update(job_id=job_id, from_status=from_status, attempt=attempt)
+    row = conn.execute(_advance_statement(keys, attempt is not None), params).first()
     return None if row is None else Moved(*row)
 
 
@@ -175,33 +236,25 @@ def insert_outputs(conn: Connection, artifacts: Sequence[Artifact]) -> None:
         values["meta"] = values["meta"] or {}
         values["filename"] = values["filename"] or ""
         rows.append(values)
-    conn.execute(insert(ARTIFACTS), rows)
+    conn.execute(_INSERT_ARTIFACT, rows)
 
 
 def job_with_outputs(
     conn: Connection, job_id: str, owner_id: str | None
 ) -> tuple[JobRecord, list[OutputRecord]] | None:
     """One job (of ``owner_id``, or anyone's when None) and its outputs."""
-    query = select(*JOB_COLUMNS).where(_c.id == job_id)
-    if owner_id is not None:
-        query = query.where(_c.owner_id == owner_id)
-    row = conn.execute(query).first()
-    if row is None:
+    query = _JOB_WITH_OUTPUTS[owner_id is not None]
+    rows = conn.execute(query, {"job_id": job_id, "owner_id": owner_id}).all()
+    if not rows:
         return None
-    return JobRecord.from_row(row._mapping), outputs_of(conn, job_id)
+    outputs = [OutputRecord(*row[_N_JOB:]) for row in rows if row[_N_JOB] is not None]
+    return JobRecord(*rows[0][:_N_JOB]), outputs
 
 
 def outputs_of(conn: Connection, job_id: str) -> list[OutputRecord]:
-    rows = conn.execute(
-        select(*OUTPUT_COLUMNS)
-        .where(ARTIFACTS.c.job_id == job_id, ARTIFACTS.c.role == "output")
-        .order_by(ARTIFACTS.c.id)
-    )
-    return [OutputRecord.from_row(row._mapping) for row in rows]
+    return [OutputRecord(*row) for row in conn.execute(_OUTPUTS, {"job_id": job_id})]
 
 
 def by_idempotency_key(conn: Connection, owner_id: str, key: str) -> JobRecord | None:
-    row = conn.execute(
-        select(*JOB_COLUMNS).where(_c.owner_id == owner_id, _c.idempotency_key == key)
-    ).first()
-    return None if row is None else JobRecord.from_row(row._mapping)
+    row = conn.execute(_BY_KEY, {"owner_id": owner_id, "key": key}).first()
+    return None if row is None else JobRecord(*row)
