@@ -6,6 +6,7 @@ import pickle
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -54,6 +55,21 @@ def test_product_on_gradient_sweep_with_drop_shadow_is_cut_out(
 ) -> None:
     image, truth, _ = generate(seed, (320, 240), family="gradient")
     assert _iou(segmenter.predict_alpha(image), truth) >= 0.95
+
+
+def test_soft_floor_shadow_is_background(segmenter: ClassicalSegmenter) -> None:
+    h, w = 240, 320
+    product = np.zeros((h, w), np.float32)
+    cv2.rectangle(product, (120, 60), (200, 170), 1.0, -1)
+    shadow = cv2.GaussianBlur(np.roll(product, (14, 18), axis=(0, 1)), (0, 0), 7.0) * 0.4
+    backdrop = np.full((h, w, 3), 245.0, np.float32) * (1.0 - shadow[..., None])
+    colour = np.array([40.0, 90.0, 200.0], np.float32)
+    image = colour * product[..., None] + backdrop * (1.0 - product[..., None])
+    alpha = segmenter.predict_alpha(np.clip(image + 0.5, 0, 255).astype(np.uint8))
+    shadow_only = (shadow > 0.1) & (product == 0)
+    assert shadow_only.sum() > 500
+    assert float((alpha[shadow_only] > 0.5).mean()) < 0.02
+    assert _iou(alpha, product) >= 0.97
 
 
 def test_alpha_is_float32_full_size_within_unit_range(segmenter: ClassicalSegmenter) -> None:
