@@ -1,0 +1,209 @@
+"""The OpenAI images API, spoken by pictor: ``/v1/images/generations`` and ``/edits``.
+
+The official ``openai`` SDK pointed at pictor (``base_url=.../v1``, ``api_key=psk_...``)
+works unchanged. Each call is a pictor job (recorded, owned, priced) run by pictor's
+providers; the answer has OpenAI's shape (``created``, ``data[].b64_json | url``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from pictor.api.deps import PrincipalDep, RuntimeDep
+from pictor.api.errors import status_for_code
+from pictor.api.presenters import file_url
+from pictor.api.routers.jobs import wait_until_final
+from pictor.artifacts.models import Artifact
+from pictor.artifacts.repository import ArtifactRepository
+from pictor.artifacts.service import store_upload
+from pictor.errors import InvalidInput, PictorError
+from pictor.jobs.events import publishing
+from pictor.jobs.repository import JobRepository
+from pictor.jobs.service import JobService, Submission
+from pictor.pipelines.generate import EditParams, GenerateParams
+from pictor.runtime import Runtime
+
+router = APIRouter(prefix="/v1/images", tags=["OpenAI-compatible images"])
+
+PROVIDERS = ("gemini", "openai", "replicate")
+#: OpenAI request fields that only an OpenAI-compatible provider understands.
+OPENAI_ONLY = ("quality", "style", "background", "output_format", "output_compression",
+               "moderation", "input_fidelity", "user")  # fmt: skip
+#: How a failed job's error reads over this API (OpenAI answers refusals with 400).
+STATUS = {"content_blocked": 400, "provider_error": 502, "provider_auth_failed": 502,
+          "provider_unavailable": 503, "provider_timeout": 504}  # fmt: skip
+MAX_FILES = 17
+CHUNK = 65536
+
+
+def _provider_and_model(runtime: Runtime, model: Any) -> tuple[str | None, str | None]:
+    """``provider:model``, a provider name, an OpenAI model name, or any model name."""
+    if not model:
+        return None, None
+    text = str(model)
+    name, sep, rest = text.partition(":")
+    if sep and name in PROVIDERS:
+        return name, rest or None
+    if text in PROVIDERS:
+        return text, None
+    if text.startswith(("gpt-image", "dall-e")):
+        # What OpenAI clients send by habit: the OpenAI provider if there is one, else
+        # pictor's default provider with its own model (the engine is in X-Engine).
+        openai = runtime.engines.providers.get("openai")
+        return ("openai", text) if openai.availability().available else (None, None)
+    return None, text
+
+
+def _params(runtime: Runtime, fields: dict[str, Any], model_type: type[GenerateParams]) -> Any:
+    provider, model = _provider_and_model(runtime, fields.get("model"))
+    options = fields.get("provider_options") or {}
+    if isinstance(options, str):
+        try:
+            options = json.loads(options)
+        except ValueError:
+            raise InvalidInput("provider_options is not JSON", field="provider_options") from None
+    if provider == "openai" or (provider is None and runtime.engines.default_provider == "openai"):
+        options = {**{k: fields[k] for k in OPENAI_ONLY if k in fields}, **options}
+    size = fields.get("size")
+    values = {
+        "prompt": fields.get("prompt"),
+        "provider": provider,
+        "model": model,
+        "size": None if size in (None, "", "auto") else size,
+        "n": fields.get("n") or 1,
+        "provider_options": options,
+        **{
+            key: fields[key]
+            for key in ("negative_prompt", "aspect_ratio", "resolution", "seed")
+            if fields.get(key) not in (None, "")
+        },
+    }
+    try:
+        return model_type.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"{field}: {first['msg']}", code="invalid_request", field=field
+        ) from None
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+async def _store(runtime: Runtime, owner_id: str, upload: UploadFile) -> Artifact:
+    artifact = await store_upload(
+        runtime.store,
+        runtime.image_limits,
+        owner_id,
+        _chunks(upload),
+        filename=upload.filename or "",
+    )
+    async with runtime.db.session() as session:
+        ArtifactRepository(session).add(artifact)
+    return artifact
+
+
+async def _run_job(
+    request: Request, runtime: Runtime, owner_id: str, kind: str, params: Any, uploads: list[str]
+) -> JSONResponse:
+    async with publishing(runtime.db, runtime.bus) as session:
+        service = JobService(
+            session,
+            runtime.catalog,
+            runtime.engines,
+            max_attempts=runtime.settings.worker.max_attempts,
+        )
+        submitted = await service.submit(
+            owner_id, Submission(kind=kind, upload_ids=uploads, params=params)
+        )
+    job_id = submitted.job.id
+    if runtime.queue is not None:
+        await runtime.queue.enqueue(job_id)
+    await wait_until_final(runtime, job_id, runtime.catalog.get(kind).timeout_s + 30)
+    async with runtime.db.read_session() as session:
+        job = await JobRepository(session).get(job_id)
+        outputs = await ArtifactRepository(session).of_job(job_id)
+    assert job is not None
+    headers = {"X-Job-Id": job_id, "X-Engine": job.engine or ""}
+    if job.status != "succeeded":
+        code = job.error_code or "job_not_finished"
+        error = PictorError(job.error_message or f"the job is {job.status}", code=code)
+        status = STATUS.get(code) or (status_for_code(code) if job.error_code else 504)
+        body = {**error.to_dict(), "type": "pictor_error", "param": None, "job_id": job_id}
+        return JSONResponse({"error": body}, status, headers=headers)
+    as_url = params_format(request) == "url"
+    data = []
+    for artifact in outputs:
+        item: dict[str, Any] = {"revised_prompt": job.result.get("revised_prompt")}
+        if as_url:
+            item["url"] = file_url(runtime, str(request.base_url), artifact)[0]
+        else:
+            blob = await runtime.store.get_bytes(artifact.storage_key)
+            item["b64_json"] = base64.b64encode(blob).decode("ascii")
+        data.append(item)
+    created = int(job.created_at.timestamp())
+    return JSONResponse({"created": created, "data": data}, headers=headers)
+
+
+def params_format(request: Request) -> str:
+    return str(getattr(request.state, "response_format", None) or "b64_json")
+
+
+@router.post("/generations", summary="Create images (OpenAI-compatible)")
+async def generations(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> JSONResponse:
+    """OpenAI's request body; `model` may be `provider:model`. Extras: `aspect_ratio`,
+    `resolution`, `negative_prompt`, `seed`, `provider_options`."""
+    try:
+        fields = json.loads(await request.body())
+    except ValueError:
+        raise InvalidInput("the body is not valid JSON", code="invalid_request") from None
+    if not isinstance(fields, dict):
+        raise InvalidInput("the body must be a JSON object", code="invalid_request")
+    request.state.response_format = _response_format(fields)
+    params = _params(runtime, fields, GenerateParams)
+    return await _run_job(request, runtime, principal.user_id, "generate", params, [])
+
+
+@router.post("/edits", summary="Edit images (OpenAI-compatible, multipart `image[]`)")
+async def edits(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
+    """Multipart like OpenAI's: `image` or `image[]` (1 to 16 files), optional `mask`, `prompt`."""
+    form = await request.form(max_files=MAX_FILES + 1, max_fields=60)
+    try:
+        images = [f for key in ("image", "image[]") for f in form.getlist(key)]
+        masks = form.getlist("mask")
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        if not images or not all(isinstance(f, UploadFile) for f in [*images, *masks]):
+            raise InvalidInput("send the image(s) as files in `image` or `image[]`", field="image")
+        if len(images) + len(masks) > MAX_FILES or len(masks) > 1:
+            raise InvalidInput(f"at most {MAX_FILES - 1} images and one mask", field="image")
+        request.state.response_format = _response_format(fields)
+        params = _params(runtime, {**fields, "last_input_is_mask": bool(masks)}, EditParams)
+        params.last_input_is_mask = bool(masks)
+        uploads = [
+            (await _store(runtime, principal.user_id, f)).id
+            for f in [*images, *masks]
+            if isinstance(f, UploadFile)
+        ]
+    finally:
+        await form.close()
+    return await _run_job(request, runtime, principal.user_id, "edit", params, uploads)
+
+
+def _response_format(fields: dict[str, Any]) -> str:
+    value = fields.get("response_format") or "b64_json"
+    if value not in ("b64_json", "url"):
+        raise InvalidInput("response_format is b64_json or url", field="response_format")
+    return str(value)
