@@ -115,3 +115,12 @@ def test_catalog_names_the_setting_for_the_onnx_inpainter(tmp_path: Path) -> Non
     configured = build_engines(make_settings(tmp_path, inpaint={"model": str(model)}))
     assert configured.inpainter("onnx").engine_id == "onnx:lama.onnx"
     assert configured.readiness()["inpaint:onnx"].available
+
+
+def test_a_mask_of_many_specks_is_filled_like_full_frame() -> None:
+    image = gradient(200, 300)
+    mask = np.zeros((200, 300), np.uint8)
+    mask[10:190:6, 10:290:6] = 255  # 900 one-pixel specks: past the merge limit
+    crop = OpenCvInpainter("telea").inpaint(image, mask)
+    full = OpenCvInpainter("telea", strategy="full").inpaint(image, mask)
+    assert np.abs(crop.astype(np.int32) - full.astype(np.int32)).max() <= 1

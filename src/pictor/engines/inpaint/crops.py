@@ -2,8 +2,8 @@
 
 An inpainter only looks at pixels near the hole, so filling a 4 % mask on a 12 MP
 frame does not need the other 96 % of the frame copied, converted and scanned.
-Windows come from the mask dilated by the padding: parts closer than twice the padding
-share one window, so no window cuts through another part's context.
+Each connected part of the mask gets a box padded on every side; parts whose padded
+boxes overlap share one window, so no window cuts through another part's context.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pictor.engines.inpaint.base import Mask, RGBImage
 
 #: Past this share of the frame, windows cost more than they save: go full frame.
 FULL_FRAME_SHARE = 0.6
+#: More parts than this share one window (box merging is quadratic).
+MAX_PARTS = 256
 
 
 @dataclass(frozen=True)
@@ -33,26 +35,78 @@ class Window:
 
 
 def windows(mask: Mask, pad: int) -> list[Window]:
-    """Padded windows covering every masked pixel once; empty for an empty mask."""
+    """Padded windows covering every masked pixel once; empty for an empty mask.
+
+    Components are found inside the mask's bounding box only (a small mask on a large
+    frame costs little), and padded boxes that overlap are merged into one window.
+    """
     if pad < 0:
         raise ValueError(f"pad must be >= 0, got {pad}")
     binary = (mask > 0).astype(np.uint8)
-    if not binary.any():
+    bx, by, bw, bh = cv2.boundingRect(binary)
+    if bw == 0 or bh == 0:
         return []
     height, width = mask.shape
-    grown = binary
-    if pad > 0:
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * pad + 1, 2 * pad + 1))
-        grown = np.asarray(cv2.dilate(binary, kernel), dtype=np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        binary[by : by + bh, bx : bx + bw], connectivity=8
+    )
+    if count - 1 > MAX_PARTS:
+        # Merging thousands of boxes costs more than it saves: one window over them all.
+        x0, y0 = max(0, bx - pad), max(0, by - pad)
+        x1, y1 = min(width, bx + bw + pad), min(height, by + bh + pad)
+        return [Window(y0, y1, x0, x1, binary[y0:y1, x0:x1] > 0)]
+    boxes = [
+        (
+            max(0, bx + int(stats[i, 0]) - pad),
+            max(0, by + int(stats[i, 1]) - pad),
+            min(width, bx + int(stats[i, 0] + stats[i, 2]) + pad),
+            min(height, by + int(stats[i, 1] + stats[i, 3]) + pad),
+        )
+        for i in range(1, count)
+    ]
     found: list[Window] = []
-    for label in range(1, count):
-        x, y, w, h = (int(v) for v in stats[label, :4])
-        # The dilated component already includes the padding; clip it to the frame.
-        y0, y1, x0, x1 = max(0, y), min(height, y + h), max(0, x), min(width, x + w)
-        own = (labels[y0:y1, x0:x1] == label) & (binary[y0:y1, x0:x1] > 0)
+    for group, (x0, y0, x1, y1) in _merge(boxes):
+        lut = np.zeros(count, bool)
+        lut[[label + 1 for label in group]] = True
+        own = np.zeros((y1 - y0, x1 - x0), bool)
+        # The part of the window inside the mask's bounding box, where labels exist.
+        sx0, sy0 = max(x0, bx), max(y0, by)
+        sx1, sy1 = min(x1, bx + bw), min(y1, by + bh)
+        own[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = lut[
+            labels[sy0 - by : sy1 - by, sx0 - bx : sx1 - bx]
+        ]
         found.append(Window(y0, y1, x0, x1, own))
     return found
+
+
+Box = tuple[int, int, int, int]
+
+
+def _merge(boxes: list[Box]) -> list[tuple[list[int], Box]]:
+    """Group boxes that overlap (transitively); each group with its bounding box."""
+    groups: list[tuple[list[int], Box]] = [([i], box) for i, box in enumerate(boxes)]
+    merged = True
+    while merged:
+        merged = False
+        out: list[tuple[list[int], Box]] = []
+        for members, box in groups:
+            for index, (other_members, other) in enumerate(out):
+                if _overlap(box, other):
+                    out[index] = (other_members + members, _union(box, other))
+                    merged = True
+                    break
+            else:
+                out.append((members, box))
+        groups = out
+    return groups
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def inpaint_by_windows(
