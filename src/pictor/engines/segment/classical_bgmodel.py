@@ -24,6 +24,9 @@ F32 = NDArray[np.float32]
 SHADOW_MIN_RATIO = 0.5
 """Darker than this fraction of the backdrop is an object, not a shadow on it."""
 
+MIN_CLUSTER_SHARE = 0.01
+"""Share of the border below which a colour cluster is not trusted as backdrop."""
+
 _CLUSTERS = 6
 _MAX_SAMPLES = 4000
 
@@ -75,7 +78,11 @@ def smooth_background(lab: F32, border: NDArray[np.bool_]) -> F32:
 
 
 def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
-    """K-means colour centres (K x 3, Lab) of the border pixels, deterministic."""
+    """K-means colour centres (K x 3, Lab) of the border pixels, deterministic.
+
+    Clusters holding under ``MIN_CLUSTER_SHARE`` of the border are dropped: they are
+    most often a product touching the frame, not backdrop.
+    """
     pts = lab[border].reshape(-1, 3)
     step = max(1, len(pts) // _MAX_SAMPLES)
     pts = np.ascontiguousarray(pts[::step], dtype=np.float32)
@@ -83,8 +90,9 @@ def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
     cv2.setRNGSeed(12345)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 0.5)
     labels = np.zeros((len(pts), 1), np.int32)
-    _, _, centres = cv2.kmeans(pts, k, labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
-    out: F32 = np.asarray(centres, np.float32)
+    _, labels, centres = cv2.kmeans(pts, k, labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    share = np.bincount(np.asarray(labels).ravel(), minlength=k) / float(len(pts))
+    out: F32 = np.asarray(centres, np.float32)[share >= MIN_CLUSTER_SHARE]
     return out
 
 

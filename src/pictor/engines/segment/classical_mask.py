@@ -34,10 +34,12 @@ def _kernel(size: int) -> NDArray[np.uint8]:
 
 
 def keep_product_components(mask: Mask) -> Mask:
-    """Keep the product: the main component and sizeable ones that do not touch the frame.
+    """Keep the product: the main component and sizeable ones that belong with it.
 
     The main component is the largest after weighting by closeness to the centre,
-    where products are framed; bokeh and clutter cut by the frame are dropped.
+    where products are framed. Others stay if they are at least a tenth of its size,
+    do not touch the frame, and lie close to it or stacked above or below it (a
+    product cut in two by a band); bokeh and clutter off to the side are dropped.
     """
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(
         mask.astype(np.uint8), connectivity=8
@@ -52,7 +54,13 @@ def keep_product_components(mask: Mask) -> Mask:
     x2, y2 = x + stats[1:, cv2.CC_STAT_WIDTH], y + stats[1:, cv2.CC_STAT_HEIGHT]
     touches = (x == 0) | (y == 0) | (x2 >= w) | (y2 >= h)
     keep = np.zeros(n, np.bool_)
-    keep[1:] = (areas >= max(0.1 * areas[main], 0.0005 * mask.size)) & ~touches
+    dx = np.maximum(0, np.maximum(x - x2[main], x[main] - x2))
+    dy = np.maximum(0, np.maximum(y - y2[main], y[main] - y2))
+    close = np.hypot(dx, dy) <= 0.05 * max(h, w)
+    overlap = np.minimum(x2, x2[main]) - np.maximum(x, x[main])
+    stacked = overlap >= 0.5 * np.minimum(x2 - x, x2[main] - x[main])
+    sizeable = areas >= max(0.1 * areas[main], 0.0005 * mask.size)
+    keep[1:] = sizeable & ~touches & (close | stacked)
     keep[main + 1] = True
     out: Mask = keep[labels]
     return out
