@@ -90,8 +90,8 @@ def border_clusters(lab: F32, border: NDArray[np.bool_]) -> F32:
     cv2.setRNGSeed(12345)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 0.5)
     labels = np.zeros((len(pts), 1), np.int32)
-    _, labels, centres = cv2.kmeans(pts, k, labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
-    share = np.bincount(np.asarray(labels).ravel(), minlength=k) / float(len(pts))
+    _, found, centres = cv2.kmeans(pts, k, labels, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    share = np.bincount(np.asarray(found).ravel(), minlength=k) / float(len(pts))
     out: F32 = np.asarray(centres, np.float32)[share >= MIN_CLUSTER_SHARE]
     return out
 
