@@ -11,6 +11,7 @@ import typer
 
 from pictor import cli_logo
 from pictor.cli_erase import erase, remove_watermark
+from pictor.cli_generate import generate
 from pictor.config import Settings
 
 app = typer.Typer(no_args_is_help=True, help="pictor: a self-hostable backend for AI image work.")
@@ -20,6 +21,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.command("erase")(erase)
 app.command("remove-watermark")(remove_watermark)
+app.command("generate")(generate)
 
 T = TypeVar("T")
 

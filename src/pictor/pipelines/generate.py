@@ -133,7 +133,7 @@ async def _inputs(
     return images, mask
 
 
-def _request(
+def image_request(
     params: GenerateParams, images: list[InputImage], mask: InputImage | None
 ) -> ImageRequest:
     return ImageRequest(
@@ -155,7 +155,7 @@ async def _run(ctx: JobContext, params: GenerateParams, edit: bool) -> None:
     provider = ctx.engines.image_provider(params.provider)
     await ctx.progress(5, "preparing")
     images, mask = await _inputs(ctx, params) if isinstance(params, EditParams) else ([], None)
-    request = _request(params, images, mask)
+    request = image_request(params, images, mask)
 
     async def waiting(stage: str) -> None:
         await ctx.progress(40, stage)  # also where a cancel request stops us
