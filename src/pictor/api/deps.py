@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from pictor.accounts.errors import InvalidApiKey
 from pictor.accounts.service import AccountService, Principal, hash_key
@@ -68,11 +69,24 @@ async def authenticate(runtime: Runtime, cache: KeyCache, secret: str | None) ->
 
 async def current_principal(
     request: Request,
-    runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     secret = credentials.credentials if credentials else None
-    return await authenticate(runtime, request.app.state.key_cache, secret)
+    return await authenticate(request.app.state.runtime, request.app.state.key_cache, secret)
+
+
+async def request_principal(request: Request) -> Principal:
+    """The caller, as :func:`current_principal` finds it, for the hottest routes: called
+    from the handler, it skips FastAPI's dependency solving (~0.1 ms a request). Such a
+    route declares ``openapi_extra=BEARER_SECURITY`` so its docs still say so."""
+    scheme, secret = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer":
+        secret = ""
+    return await authenticate(request.app.state.runtime, request.app.state.key_cache, secret)
+
+
+#: The OpenAPI security requirement that ``Depends(bearer)`` would have added.
+BEARER_SECURITY: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
 
 
 async def websocket_principal(websocket: WebSocket) -> Principal:

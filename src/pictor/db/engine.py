@@ -13,9 +13,11 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from sqlite3 import SQLITE_BUSY, SQLITE_LOCKED
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,10 +48,16 @@ def _sqlite_pragmas(busy_timeout_ms: int, immediate: bool) -> Any:
     return on_connect, on_begin
 
 
-def _listen_sqlite(engine: Engine, busy_ms: int, immediate: bool) -> None:
+def _listen_sqlite(engine: Engine, busy_ms: int, immediate: bool, *, begin: bool = True) -> None:
     on_connect, on_begin = _sqlite_pragmas(busy_ms, immediate)
     event.listen(engine, "connect", on_connect)
-    event.listen(engine, "begin", on_begin)
+    if begin:
+        event.listen(engine, "begin", on_begin)
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
 
 
 def _make_engine(
@@ -80,17 +88,42 @@ class _SqliteUnits:
     """Short transactions over the stdlib sqlite3 driver, each in one thread hop.
 
     Writes go to one thread, one at a time: SQLite has one writer anyway, and writers
-    queued here wait their turn without the busy handler's sleep-and-retry. Reads go to
-    a few other threads (WAL readers never wait for the writer).
+    queued here wait their turn without the busy handler's sleep-and-retry.
+
+    Point reads run on the calling thread, in autocommit: a primary-key lookup takes
+    ~50 µs there, less than the hop to a thread costs. WAL readers do not wait for the
+    writer; in the rare states where SQLite would make a reader wait (recovery after a
+    crash), the inline connection fails at once (busy_timeout 0) and the read is
+    retried on a reader thread that may wait, so the event loop never blocks on a lock.
     """
 
     def __init__(self, url: str, *, echo: bool, busy_ms: int, readers: int) -> None:
-        self.writer = create_engine(url, echo=echo, pool_size=1, max_overflow=0)
-        _listen_sqlite(self.writer, busy_ms, immediate=True)
-        self.reader = create_engine(url, echo=echo, pool_size=readers, max_overflow=0)
-        _listen_sqlite(self.reader, busy_ms, immediate=False)
+        self.writer = self._engine(url, echo, busy_ms, pool_size=1, immediate=True)
+        self.reader = self._engine(url, echo, busy_ms, pool_size=readers)
+        self.inline_reader = self._engine(url, echo, 0, pool_size=1, begin=False)
         self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="pictor-db-write")
         self._read_threads = ThreadPoolExecutor(readers, thread_name_prefix="pictor-db-read")
+
+    @staticmethod
+    def _engine(
+        url: str,
+        echo: bool,
+        busy_ms: int,
+        *,
+        pool_size: int,
+        immediate: bool = False,
+        begin: bool = True,
+    ) -> Engine:
+        # sqlite3's own timeout (5 s by default) applies until the busy_timeout pragma.
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=0,
+            connect_args={"timeout": busy_ms / 1000},
+        )
+        _listen_sqlite(engine, busy_ms, immediate, begin=begin)
+        return engine
 
     @staticmethod
     def _unit(engine: Engine, fn: Callable[[Connection], T]) -> T:
@@ -102,6 +135,12 @@ class _SqliteUnits:
         return await loop.run_in_executor(self._write_thread, self._unit, self.writer, fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            with self.inline_reader.connect() as conn:
+                return fn(conn)
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                raise
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_threads, self._unit, self.reader, fn)
 
@@ -110,6 +149,7 @@ class _SqliteUnits:
         self._read_threads.shutdown(wait=True)
         self.writer.dispose()
         self.reader.dispose()
+        self.inline_reader.dispose()
 
 
 class Database:
@@ -161,7 +201,12 @@ class Database:
             return await conn.run_sync(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one read-only transaction (see :meth:`write`)."""
+        """Run ``fn``, a point read, outside any write transaction.
+
+        Each statement sees the latest commit on its own (on SQLite ``fn`` may run on
+        the event loop's thread, in autocommit; see ``_SqliteUnits``): a read that needs
+        several statements to agree belongs in one statement or in :meth:`read_session`.
+        """
         if self._units is not None:
             return await self._units.read(fn)
         async with self.read_engine.connect() as conn:

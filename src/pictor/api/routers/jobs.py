@@ -11,7 +11,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
-from pictor.api.deps import PrincipalDep, RuntimeDep, websocket_principal
+from pictor.api.deps import (
+    BEARER_SECURITY,
+    PrincipalDep,
+    RuntimeDep,
+    request_principal,
+    websocket_principal,
+)
 from pictor.api.inputs import check_webhook_url, resolve_inputs
 from pictor.api.presenters import job_out
 from pictor.api.streams import follow_job
@@ -188,13 +194,18 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
         has_more = len(rows) > limit
         return JobPage(data=data, has_more=has_more, next_cursor=page[-1].id if has_more else None)
 
-    @router.get("/{job_id}", response_model=JobOut, summary="Get a job")
-    async def get_job(
-        job_id: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
-    ) -> Response:
-        return json_response(
-            await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
-        )
+    @router.get(
+        "/{job_id}",
+        response_model=JobOut,
+        summary="Get a job",
+        openapi_extra=BEARER_SECURITY,
+    )
+    async def get_job(job_id: str, request: Request) -> Response:
+        # The most polled route: no dependencies to solve, no second validation.
+        principal = await request_principal(request)
+        runtime: Runtime = request.app.state.runtime
+        job = await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+        return json_response(job)
 
     @router.post("/{job_id}/cancel", response_model=JobOut, summary="Cancel a job")
     async def cancel_job(
