@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 
-from pictor.jobs.events import Event, stored_events
+from pictor.jobs.events import Event, events_after
 from pictor.runtime import Runtime
 
 KEEPALIVE_S = 15.0
@@ -21,8 +22,7 @@ async def follow_job(
     """
     last = after_seq
     async with runtime.bus.subscribe(job_id) as live:
-        async with runtime.db.read_session() as session:
-            backlog = await stored_events(session, job_id, last)
+        backlog = await runtime.db.read(partial(events_after, job_id=job_id, after_seq=last))
         for event in backlog:
             yield event
             last = event.seq
@@ -38,8 +38,7 @@ async def follow_job(
                 continue
             if event.seq > last + 1:
                 # Live delivery skipped some (another node published them): read them back.
-                async with runtime.db.read_session() as session:
-                    missed = await stored_events(session, job_id, last)
+                missed = await runtime.db.read(partial(events_after, job_id=job_id, after_seq=last))
                 events = [e for e in missed if e.seq < event.seq] + [event]
             else:
                 events = [event]

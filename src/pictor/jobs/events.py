@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pictor.db.base import utcnow
@@ -152,6 +152,19 @@ async def commit_and_publish(
 def queue_for_publishing(session: AsyncSession, event: Event) -> None:
     """Have :func:`publishing` publish an event stored through the session's connection."""
     session.info.setdefault(_OUTBOX, []).append(event)
+
+
+_EVENTS_AFTER = (
+    select(JobEvent.job_id, JobEvent.seq, JobEvent.type, JobEvent.data, JobEvent.created_at)
+    .where(JobEvent.job_id == bindparam("job_id"), JobEvent.seq > bindparam("after_seq"))
+    .order_by(JobEvent.seq)
+)
+
+
+def events_after(conn: Connection, job_id: str, after_seq: int = 0) -> list[Event]:
+    """A job's stored events after ``after_seq``, in order (one statement)."""
+    rows = conn.execute(_EVENTS_AFTER, {"job_id": job_id, "after_seq": after_seq})
+    return [Event(*row) for row in rows]
 
 
 async def stored_events(session: AsyncSession, job_id: str, after_seq: int = 0) -> list[Event]:

@@ -292,7 +292,5 @@ def _parse_last_event_id(value: str | None) -> int:
 
 
 async def _check_owner(runtime: Runtime, job_id: str, owner_id: str) -> None:
-    async with runtime.db.read_session() as session:
-        await JobService(session, runtime.catalog, runtime.engines, max_attempts=1).get(
-            job_id, owner_id
-        )
+    if await runtime.db.read(lambda conn: job_with_outputs(conn, job_id, owner_id)) is None:
+        raise JobNotFound(f"no job {job_id}")
