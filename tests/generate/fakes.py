@@ -223,6 +223,8 @@ class FakeReplicate(Fake):
         self.statuses = ["processing", "succeeded"]
         self.create_status = "starting"
         self.failure: str | None = None
+        #: Scripted answers to polls (GET), apart from ``replies`` (which come first).
+        self.poll_replies: list[Reply] = []
         self.canceled = asyncio.Event()
         app = self.app
         app.add_api_route("/v1/predictions", self._create, methods=["POST"])
@@ -235,6 +237,7 @@ class FakeReplicate(Fake):
         self.statuses = ["processing", "succeeded"]
         self.create_status = "starting"
         self.failure = None
+        self.poll_replies = []
         self.canceled = asyncio.Event()
 
     def _denied(self, request: Request) -> Response | None:
@@ -290,6 +293,10 @@ class FakeReplicate(Fake):
         if (denied := self._denied(request)) is not None:
             return denied
         reply = await self.scripted()
+        if reply is None and self.poll_replies:
+            reply = self.poll_replies.pop(0)
+            if reply.hang:
+                await self.release.wait()
         if reply is not None:
             return respond(reply)
         if self.predictions[pid]["status"] == "canceled":

@@ -178,7 +178,9 @@ async def test_gemini_refused_key_names_the_setting_and_never_echoes_the_key(
     assert FakeGemini.key not in caught.value.message
 
 
-async def test_gemini_invalid_key_answer_is_a_provider_error(fake: FakeGemini) -> None:
-    with pytest.raises(ProviderError) as caught:
+async def test_gemini_invalid_key_answer_names_the_setting(fake: FakeGemini) -> None:
+    with pytest.raises(ProviderAuthFailed) as caught:
         await gemini(fake, key="wrong-key-0000").generate(ImageRequest(prompt="a cat"))
     assert "API key not valid" in caught.value.message
+    assert "PICTOR_PROVIDERS_GEMINI_API_KEY" in caught.value.message
+    assert len(fake.seen) == 1, "a refused key is never retried"

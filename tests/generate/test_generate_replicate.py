@@ -140,12 +140,12 @@ async def test_replicate_500_three_times_gives_up(fake: FakeReplicate) -> None:
     assert "Something broke" in caught.value.message
 
 
-async def test_replicate_that_never_answers_times_out(fake: FakeReplicate) -> None:
-    fake.replies = [Reply(hang=True)] * 3
-    slow = provider(fake, timeout=0.2)
-    slow._wait_s = 0  # no Prefer: wait, so the request timeout is the only bound
+async def test_replicate_polls_that_never_answer_time_out_and_cancel(fake: FakeReplicate) -> None:
+    fake.poll_replies = [Reply(hang=True)] * 3
     with pytest.raises(ProviderTimeout):
-        await slow.generate(ImageRequest(prompt="a fox"))
+        await provider(fake, timeout=0.2).generate(ImageRequest(prompt="a fox"))
+    assert sum(s.method == "GET" for s in fake.seen) == 3
+    await asyncio.wait_for(fake.canceled.wait(), 5)
 
 
 async def test_replicate_nsfw_failure_is_content_blocked(fake: FakeReplicate) -> None:

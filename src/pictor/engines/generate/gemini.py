@@ -172,7 +172,8 @@ class GeminiProvider:
             retry_after = parse_retry_after(headers.get("retry-after"))
             return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
         details = {"provider": self.name, "status": status}
-        if status in (401, 403):
+        # Gemini answers a wrong key with 400 INVALID_ARGUMENT "API key not valid".
+        if status in (401, 403) or (status == 400 and "api key" in message.lower()):
             return ProviderAuthFailed(
                 f"gemini refused the API key (HTTP {status}: {message}); check {SETTING}",
                 details=details,

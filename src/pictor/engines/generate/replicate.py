@@ -133,16 +133,20 @@ class ReplicateProvider:
         client = self._sdk()
         payload = _input(request)
 
-        def retried(make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        def retried(make: Callable[[], Awaitable[T]], timeout_s: float) -> Awaitable[T]:
             return with_retries(
-                lambda: self._api(make()),
+                lambda: self._api(make(), timeout_s),
                 self._retry,
                 provider=self.name,
                 deadline=request.deadline,
                 waiting=waiting,
             )
 
-        prediction = await retried(lambda: _create(client, model, payload, self._wait_s))
+        prediction = await retried(
+            lambda: _create(client, model, payload, self._wait_s),
+            # Prefer: wait holds the answer up to wait_s seconds: allow for it.
+            max(self._request_timeout_s, self._wait_s + 5.0),
+        )
         try:
             while prediction.status in _RUNNING:
                 if waiting is not None:
@@ -154,7 +158,8 @@ class ReplicateProvider:
                     )
                 await asyncio.sleep(self._poll_interval_s)
                 prediction = await retried(
-                    functools.partial(client.predictions.async_get, prediction.id)
+                    functools.partial(client.predictions.async_get, prediction.id),
+                    self._request_timeout_s,
                 )
         except BaseException:
             # Canceled job, job timeout, our own deadline: stop paying for the prediction.
@@ -162,10 +167,10 @@ class ReplicateProvider:
             raise
         return await self._finish(model, prediction)
 
-    async def _api(self, pending: Awaitable[T]) -> T:
+    async def _api(self, pending: Awaitable[T], timeout_s: float) -> T:
         _retry_after.set(None)
         try:
-            async with asyncio.timeout(max(self._request_timeout_s, self._wait_s + 5.0)):
+            async with asyncio.timeout(timeout_s):
                 return await pending
         except ReplicateError as exc:
             raise self._api_error(exc) from exc
