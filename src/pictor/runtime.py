@@ -6,6 +6,10 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from pictor.accounts.service import AccountService
 from pictor.config import Settings
@@ -127,24 +131,21 @@ class Runtime:
                 if not event.is_final:
                     continue
                 try:
-                    async with self.db.read_session() as session:
-                        job = await JobRepository(session).get(event.job_id)
-                    if job is not None:
-                        self._start_webhook(job, event)
+                    target = await self.db.read(partial(_webhook_target, event.job_id))
+                    if target is not None:
+                        self._start_webhook(event, *target)
                 except Exception:
                     log.exception("could not follow up the end of %s", event.job_id)
 
-    def _start_webhook(self, job: Job, event: Event) -> None:
-        if not job.webhook_url:
-            return
+    def _start_webhook(self, event: Event, url: str, owner_id: str) -> None:
         delivery = WebhookDelivery(
-            url=job.webhook_url,
-            secret=user_secret(self.settings.security.secret_key.get_secret_value(), job.owner_id),
-            message_id=f"{job.id}.{event.seq}",
+            url=url,
+            secret=user_secret(self.settings.security.secret_key.get_secret_value(), owner_id),
+            message_id=f"{event.job_id}.{event.seq}",
             payload={
                 "type": f"job.{event.type}",
                 "timestamp": event.created_at.isoformat(),
-                "data": {"id": job.id, "kind": job.kind, **event.data},
+                "data": {"id": event.job_id, **event.data},
             },
         )
         task = asyncio.create_task(self.webhooks.deliver(delivery))
@@ -167,6 +168,14 @@ class Runtime:
         async with self.db.read_session() as session:
             rows = await JobRepository(session).counts_by_kind_status()
         self._job_counts = [((kind, status), float(n)) for kind, status, n in rows]
+
+
+def _webhook_target(job_id: str, conn: Connection) -> tuple[str, str] | None:
+    """(webhook URL, owner id) of a job that has a webhook; one indexed point read."""
+    row = conn.execute(
+        select(Job.webhook_url, Job.owner_id).where(Job.id == job_id, Job.webhook_url.is_not(None))
+    ).first()
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def build_runtime(

@@ -205,3 +205,20 @@ async def test_openapi_describes_each_kind_params_as_a_union_on_kind(
     assert "RemoveBackgroundJobCreate" in schemas
     body = spec["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["discriminator"]["propertyName"] == "kind"
+
+
+async def test_a_kind_that_takes_no_image_needs_no_input_field(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    response = await client.post(
+        "/v1/jobs",
+        json={"kind": "test_flaky", "params": {"fail_times": 0}},
+        headers={**user.headers, "Prefer": "wait=30"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "succeeded"
+    missing = await client.post(
+        "/v1/jobs", json={"kind": "remove_background"}, headers=user.headers
+    )
+    assert missing.status_code == 422
+    assert missing.json()["error"]["code"] == "wrong_input_count"

@@ -29,7 +29,9 @@ class ImageInput(BaseModel):
 class JobCreateBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: ImageInput | list[ImageInput]
+    input: ImageInput | list[ImageInput] = Field(
+        default_factory=list, description="The image(s); omit for kinds that take none."
+    )
     webhook: HttpUrl | None = Field(None, description="Called when the job ends (signed).")
 
     def input_list(self) -> list[ImageInput]:
