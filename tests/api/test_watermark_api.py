@@ -68,14 +68,16 @@ async def test_a_clean_image_comes_back_with_the_same_pixels(
     assert np.array_equal(await download(client, job), clean)
 
 
-async def test_an_unknown_template_fails_with_its_code(
+async def test_an_unknown_template_is_refused_at_submit(
     client: httpx.AsyncClient, user: User
 ) -> None:
     image_id = await upload_png(client, user, textured())
-    job = (await remove(client, user, [image_id], {"template": "no-such-mark"})).json()
-    assert job["status"] == "failed"
-    assert job["error"]["code"] == "template_not_found"
-    assert job["attempts"] == 1
+    response = await remove(client, user, [image_id], {"template": "no-such-mark"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "template_not_found"
+    assert response.json()["error"]["field"] == "params.template"
+    listed = await client.get("/v1/jobs?kind=remove_watermark", headers=user.headers)
+    assert listed.json()["data"] == [], "a refused submission creates no job"
 
 
 async def test_a_fixed_region_is_cleaned_on_every_image(
@@ -164,8 +166,9 @@ async def test_a_user_template_from_a_capture_removes_its_mark(
     theirs = (await client.get("/v1/watermark-templates", headers=other_user.headers)).json()
     assert [t["name"] for t in theirs["data"]] == ["sample-star"]
     other_image = await upload_png(client, other_user, marked)
-    failed = (await remove(client, other_user, [other_image], {"template": tid})).json()
-    assert failed["error"]["code"] == "template_not_found"
+    failed = await remove(client, other_user, [other_image], {"template": tid})
+    assert failed.status_code == 404
+    assert failed.json()["error"]["code"] == "template_not_found"
     # The owner can delete it; built-ins cannot be deleted.
     assert (await client.delete(url, headers=user.headers)).status_code == 204
     assert (await client.get(url, headers=user.headers)).status_code == 404

@@ -113,14 +113,18 @@ def new_job(
     )
 
 
-def insert_submitted(conn: Connection, job: JobRecord, outbox: list[Event]) -> bool:
-    """Insert a new job after checking its uploads are its owner's; False when another
-    request with the same Idempotency-Key won the race."""
+def insert_submitted(
+    conn: Connection, job: JobRecord, outbox: list[Event], spec: PipelineSpec | None = None
+) -> bool:
+    """Insert a new job after checking its uploads (and what its kind refers to) are
+    its owner's; False when another request with the same Idempotency-Key won the race."""
     upload_ids = [item["artifact_id"] for item in job.inputs]
     owned = transitions.owned_upload_ids(conn, job.owner_id, upload_ids)
     for upload_id in upload_ids:
         if upload_id not in owned:
             raise UploadNotFound(f"no upload {upload_id}", field="input")
+    if spec is not None and spec.check_owned is not None:
+        spec.check_owned(spec.params_model.model_validate(job.params), job.owner_id, conn)
     event = transitions.insert_job(conn, job)
     if event is None:
         return False
@@ -147,7 +151,8 @@ async def submit_job(
     """Submit in one write transaction (the caller has already replayed a keyed
     request whose job exists); its ``queued`` event is published after commit."""
     job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts)
-    if await commit_and_publish(db, bus, lambda conn, out: insert_submitted(conn, job, out)):
+    spec = catalog.get(sub.kind)
+    if await commit_and_publish(db, bus, lambda conn, out: insert_submitted(conn, job, out, spec)):
         return Submitted(job, created=True)
     # Two requests with one Idempotency-Key raced; the other one won.
     key = sub.idempotency_key
@@ -198,7 +203,7 @@ class JobService:
         job = new_job(owner_id, sub, self.catalog, self.engines, max_attempts=self.max_attempts)
         outbox: list[Event] = []
         created = await self.session.run_sync(
-            lambda s: insert_submitted(s.connection(), job, outbox)
+            lambda s: insert_submitted(s.connection(), job, outbox, self.catalog.get(sub.kind))
         )
         for event in outbox:
             queue_for_publishing(self.session, event)

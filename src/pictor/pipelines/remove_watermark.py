@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.engine import Connection
 
 from pictor.engines.catalog import Engines
 from pictor.engines.inpaint.base import Inpainter, RGBImage
@@ -29,6 +30,8 @@ from pictor.images.limits import ImageLimits
 from pictor.jobs.context import JobContext
 from pictor.pipelines.erase import EngineChoice
 from pictor.pipelines.spec import PipelineSpec
+from pictor.watermarks.errors import TemplateNotFound
+from pictor.watermarks.repository import visible_template_exists
 from pictor.watermarks.service import TemplateService, to_mark
 
 MAX_IMAGES = 50
@@ -148,6 +151,14 @@ def check(params: RemoveWatermarkParams, engines: Engines) -> None:
     engines.inpainter(params.inpainter_name())
 
 
+def check_owned(params: RemoveWatermarkParams, owner_id: str, conn: Connection) -> None:
+    """An unknown template is refused at submit, not found later by the job."""
+    if params.template and not visible_template_exists(conn, owner_id, params.template):
+        raise TemplateNotFound(
+            f"no watermark template {params.template!r}", field="params.template"
+        )
+
+
 async def _load_mark(ctx: JobContext, ref: str) -> MarkTemplate:
     async with ctx.db.read_session() as session:
         return to_mark(await TemplateService(session).find(ctx.owner_id, ref))
@@ -207,6 +218,7 @@ SPEC = PipelineSpec(
     params_model=RemoveWatermarkParams,
     run=run,
     check=check,
+    check_owned=check_owned,
     cost=1,
     min_inputs=1,
     max_inputs=MAX_IMAGES,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from sqlalchemy.engine import Connection
 
 from pictor.engines.catalog import Engines
 
@@ -28,5 +29,8 @@ class PipelineSpec:
     #: Checks params against the engines at submit time (an engine not configured
     #: is a 4xx then, not a failed job later).
     check: Callable[[Any, Engines], None] | None = None
+    #: Checks params against the caller's data inside the submit transaction (params,
+    #: owner id, connection), e.g. that a named template exists and is theirs.
+    check_owned: Callable[[Any, str, Connection], None] | None = None
     #: Retry on transient errors; a bad image is never retried whatever this says.
     retryable: bool = True

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pictor.watermarks.models import WatermarkTemplate
+
+
+def visible_template_exists(conn: Connection, owner_id: str, ref: str) -> bool:
+    """Whether ``ref`` (an id or a name) is one of the caller's templates or a built-in."""
+    visible_to = or_(WatermarkTemplate.owner_id == owner_id, WatermarkTemplate.owner_id.is_(None))
+    found = conn.execute(
+        select(WatermarkTemplate.id)
+        .where(or_(WatermarkTemplate.id == ref, WatermarkTemplate.name == ref), visible_to)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 class TemplateRepository:
