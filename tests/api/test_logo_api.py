@@ -70,6 +70,13 @@ async def test_logo_job_makes_variants_pngs_and_a_brand_kit(
         "variant 2/3",
         "variant 3/3",
     ]
+    # Each variant is visible (in the event and on the job) as soon as it is made.
+    shared = [
+        len(e.data["result"]["variants"])
+        for e in events
+        if e.type == "progress" and "result" in e.data
+    ]
+    assert shared == [1, 2, 3]
 
 
 async def test_same_params_and_seed_give_the_same_svg_bytes(

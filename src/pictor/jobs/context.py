@@ -68,9 +68,14 @@ class JobContext:
             raise InvalidInput(f"input {artifact_id} no longer exists", code="input_missing")
         return await self.store.get_bytes(key)
 
-    async def progress(self, percent: int, stage: str) -> None:
-        """Report progress; raises JobCanceled here if a cancel was requested."""
+    async def progress(self, percent: int, stage: str, *, share_result: bool = False) -> None:
+        """Report progress; raises JobCanceled here if a cancel was requested.
+
+        With ``share_result`` the result so far is stored on the job and sent in the
+        event, so clients see partial work (say, each logo variant) as it is made.
+        """
         percent = max(0, min(100, int(percent)))
+        partial = {"result": dict(self.result)} if share_result else {}
 
         def unit(conn: Connection, outbox: list[Event]) -> None:
             moved = transitions.advance(
@@ -81,13 +86,14 @@ class JobContext:
                 progress=percent,
                 stage=stage[:200],
                 lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
+                **partial,
             )
             if moved is None:
                 # The job was taken from us (lease expired and re-queued): stop quietly.
                 raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
             if moved.cancel_requested_at is not None:
                 raise JobCanceled("canceled by request")  # rolls the update back
-            data = {"progress": percent, "stage": stage}
+            data = {"progress": percent, "stage": stage, **partial}
             outbox.append(
                 transitions.store_event(conn, self.job_id, moved.seq, "progress", data, utcnow())
             )

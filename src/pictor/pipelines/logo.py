@@ -134,7 +134,9 @@ async def run(ctx: JobContext, params: LogoParams) -> None:
             rendered = await task
             made.append(rendered)
             ctx.result["variants"].append(await _save_variant(ctx, rendered, designer.engine_id))
-            await ctx.progress(2 + 88 * (i + 1) // count, f"variant {i + 1}/{count}")
+            await ctx.progress(
+                2 + 88 * (i + 1) // count, f"variant {i + 1}/{count}", share_result=True
+            )
     finally:
         for task in tasks:
             task.cancel()
