@@ -34,10 +34,22 @@ _LIST = r"\s*(\d{1,3}(?:\s*,\s*\d{1,3}){2,3})\s*"
 _RGB_LIST = re.compile(rf"rgba?\({_LIST}\)|{_LIST}")
 
 
+_BAND_ROWS = 256
+"""Rows per band for per-pixel work, so float temporaries stay a few MB even at 12 MP."""
+
+
 def _to_uint8(alpha: NDArray[np.floating]) -> NDArray[np.uint8]:
-    scaled = np.clip(np.nan_to_num(alpha, nan=0.0), 0.0, 1.0) * 255.0
-    out: NDArray[np.uint8] = np.rint(scaled).astype(np.uint8)
+    out = np.empty(alpha.shape, np.uint8)
+    _to_uint8_into(alpha, out)
     return out
+
+
+def _to_uint8_into(alpha: NDArray[np.floating], out: NDArray[np.uint8]) -> None:
+    """Write ``rint(clip(alpha, 0, 1) * 255)`` (NaN as 0) into ``out``, band by band."""
+    for start in range(0, alpha.shape[0], _BAND_ROWS):
+        band = alpha[start : start + _BAND_ROWS]
+        scaled = np.clip(np.nan_to_num(band, nan=0.0), 0.0, 1.0) * 255.0
+        out[start : start + _BAND_ROWS] = np.rint(scaled, out=scaled)
 
 
 def apply_alpha(rgb: NDArray[np.uint8], alpha: NDArray[np.floating]) -> NDArray[np.uint8]:
@@ -46,7 +58,9 @@ def apply_alpha(rgb: NDArray[np.uint8], alpha: NDArray[np.floating]) -> NDArray[
         raise ValueError(f"rgb must be H x W x 3, got shape {rgb.shape}")
     if alpha.shape != rgb.shape[:2]:
         raise ValueError(f"alpha shape {alpha.shape} does not match image {rgb.shape[:2]}")
-    out: NDArray[np.uint8] = np.dstack([rgb.astype(np.uint8), _to_uint8(alpha)])
+    out: NDArray[np.uint8] = np.empty((*alpha.shape, 4), np.uint8)
+    out[..., :3] = rgb
+    _to_uint8_into(alpha, out[..., 3])
     return out
 
 
@@ -65,8 +79,16 @@ def composite_on_color(rgba: NDArray[np.uint8], color: RGBA) -> NDArray[np.uint8
     """
     if rgba.ndim != 3 or rgba.shape[2] != 4:
         raise ValueError(f"rgba must be H x W x 4, got shape {rgba.shape}")
-    fg = rgba.astype(np.float32) / 255.0
     bg = np.asarray(color, dtype=np.float32) / 255.0
+    result: NDArray[np.uint8] = np.empty(rgba.shape, np.uint8)
+    for start in range(0, rgba.shape[0], _BAND_ROWS):
+        stop = start + _BAND_ROWS
+        result[start:stop] = _over(rgba[start:stop], bg)
+    return result
+
+
+def _over(rgba: NDArray[np.uint8], bg: NDArray[np.float32]) -> NDArray[np.uint8]:
+    fg = rgba.astype(np.float32) / 255.0
     a_fg = fg[..., 3:4]
     a_bg = bg[3]
     a_out = a_fg + a_bg * (1.0 - a_fg)
@@ -74,8 +96,8 @@ def composite_on_color(rgba: NDArray[np.uint8], color: RGBA) -> NDArray[np.uint8
     safe = np.where(a_out > 0, a_out, 1.0)
     rgb = np.where(a_out > 0, premult / safe, 0.0)
     out = np.concatenate([rgb, a_out], axis=2)
-    result: NDArray[np.uint8] = np.rint(np.clip(out, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return result
+    flat: NDArray[np.uint8] = np.rint(np.clip(out, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return flat
 
 
 def trim_to_content(rgba: NDArray[np.uint8], padding: int, threshold: int = 8) -> NDArray[np.uint8]:
