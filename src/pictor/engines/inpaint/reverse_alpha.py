@@ -66,14 +66,25 @@ def locate(
     x1, y1 = min(width, ex + w + slack), min(height, ey + h + slack)
     if x1 - x0 < w or y1 - y0 < h or float(alpha.std()) <= 0.0:
         return Detection(False, 0.0, ex, ey, w, h)
-    grey = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
-    # A light logo brightens where a is high, a dark one darkens: correlate with the sign.
-    sign = 1.0 if sum(template.logo) >= 3 * 128 else -1.0
-    raw = cv2.matchTemplate(grey, alpha * sign, cv2.TM_CCOEFF_NORMED)
-    scores = _ignore_flat(grey, np.asarray(raw, dtype=np.float32), w, h)
+    closeness = _closeness_to_logo(image[y0:y1, x0:x1], template.logo)
+    raw = cv2.matchTemplate(closeness, alpha, cv2.TM_CCOEFF_NORMED)
+    scores = _ignore_flat(closeness, np.asarray(raw, dtype=np.float32), w, h)
     _, best, _, (bx, by) = cv2.minMaxLoc(scores)
     score = float(best) if np.isfinite(best) else 0.0
     return Detection(score >= threshold, score, x0 + int(bx), y0 + int(by), w, h)
+
+
+def _closeness_to_logo(patch: RGBImage, logo: tuple[int, int, int]) -> NDArray[np.float32]:
+    """Minus the distance of each pixel to the logo colour.
+
+    Blending gives ``pixel - logo = (1 - a) · (original - logo)``: over a locally even
+    background the distance to the logo falls linearly as a rises, whatever the
+    colours. Brightness would not do: a yellow mark darkens a light background and
+    lightens a dark one, so a fixed sign misses one of them.
+    """
+    diff = patch.astype(np.float32) - np.asarray(logo, np.float32)
+    closeness: NDArray[np.float32] = -np.sqrt(np.sum(diff * diff, axis=2, dtype=np.float32))
+    return closeness
 
 
 def _ignore_flat(
