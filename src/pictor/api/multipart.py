@@ -6,7 +6,8 @@ an upload be refused at its size limit while it is still arriving.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -23,10 +24,16 @@ class MalformedForm(InvalidInput):
 
 
 class StreamingForm:
-    def __init__(self, request: Request, *, file_field: str = "file") -> None:
+    def __init__(
+        self,
+        request: Request,
+        *,
+        file_field: str = "file",
+        wrong_type: str = "send the image as multipart/form-data with a `file` field",
+    ) -> None:
         content_type, options = parse_options_header(request.headers.get("content-type", ""))
         if content_type != b"multipart/form-data" or b"boundary" not in options:
-            raise MalformedForm("send the image as multipart/form-data with a `file` field")
+            raise MalformedForm(wrong_type)
         self.file_field = file_field
         self.fields: dict[str, str] = {}
         self.filename = ""
@@ -133,3 +140,87 @@ class StreamingForm:
     async def read_rest(self) -> None:
         while await self._pump():
             self._file_buf.clear()
+
+
+@dataclass
+class FilePart:
+    #: The form field (e.g. ``image[]``).
+    name: str
+    filename: str
+    chunks: list[bytes] = field(default_factory=list)
+    ended: bool = False
+
+
+class MultiFileForm(StreamingForm):
+    """Several file parts (OpenAI's ``image[]`` and ``mask``), each streamed in turn.
+
+    ``next_file()`` reads on to the start of the next file part; ``file_chunks()`` then
+    yields that part as it arrives. At most one body chunk of a later part is held while
+    an earlier one is consumed, so each file can go to storage under its own limit.
+    Text fields may come before, between or after the files.
+    """
+
+    def __init__(
+        self, request: Request, *, file_fields: Collection[str], max_files: int, wrong_type: str
+    ) -> None:
+        super().__init__(request, file_field="", wrong_type=wrong_type)
+        self.file_fields = frozenset(file_fields)
+        self.max_files = max_files
+        self.file_count = 0
+        self._pending: list[FilePart] = []
+        self._current: FilePart | None = None
+
+    def _headers_finished(self) -> None:
+        _, disposition = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        if name not in self.file_fields:
+            super()._headers_finished()
+            return
+        self.file_count += 1
+        if self.file_count > self.max_files:
+            raise MalformedForm(f"at most {self.max_files} files in one form", field=name)
+        filename = disposition.get(b"filename", b"").decode("utf-8", "replace")
+        self._current = FilePart(name, filename)
+        self._pending.append(self._current)
+        self._part = "file"
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._part == "file" and self._current is not None:
+            self._current.chunks.append(data[start:end])
+        else:
+            super()._part_data(data, start, end)
+
+    def _part_end(self) -> None:
+        if self._part == "file" and self._current is not None:
+            self._current.ended = True
+            self._current = None
+            self._part = None
+        else:
+            super()._part_end()
+
+    async def next_file(self) -> FilePart | None:
+        """The next file part (its name and filename), or None once the form has ended.
+
+        A part whose bytes were not read is skipped.
+        """
+        if self._pending:
+            head = self._pending[0]
+            while not head.ended and await self._pump():
+                head.chunks.clear()
+            self._pending.pop(0)
+        while not self._pending and await self._pump():
+            pass
+        return self._pending[0] if self._pending else None
+
+    async def file_chunks(self) -> AsyncIterator[bytes]:
+        """The bytes of the part ``next_file()`` returned, as they arrive."""
+        if not self._pending:
+            return
+        part = self._pending[0]
+        while True:
+            while part.chunks:
+                yield part.chunks.pop(0)
+            if part.ended or not await self._pump():
+                break
+        while part.chunks:
+            yield part.chunks.pop(0)

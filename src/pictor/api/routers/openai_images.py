@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
 from pictor.api.errors import status_for_code
+from pictor.api.multipart import MultiFileForm
 from pictor.api.presenters import file_url
 from pictor.api.routers.jobs import wait_until_final
 from pictor.artifacts.models import Artifact
 from pictor.artifacts.repository import ArtifactRepository
 from pictor.artifacts.service import store_upload
 from pictor.errors import InvalidInput, PictorError
+from pictor.images.errors import FileTooLarge
 from pictor.jobs.events import publishing
 from pictor.jobs.repository import JobRepository
 from pictor.jobs.service import JobService, Submission
@@ -40,8 +40,10 @@ OPENAI_ONLY = ("quality", "style", "background", "output_format", "output_compre
 #: How a failed job's error reads over this API (OpenAI answers refusals with 400).
 STATUS = {"content_blocked": 400, "provider_error": 502, "provider_auth_failed": 502,
           "provider_unavailable": 503, "provider_timeout": 504}  # fmt: skip
+#: 16 images and a mask, as OpenAI takes.
 MAX_FILES = 17
-CHUNK = 65536
+#: Room for the text fields and part headers of a form besides its files.
+FORM_OVERHEAD = 1_000_000
 
 
 def _provider_and_model(runtime: Runtime, model: Any) -> tuple[str | None, str | None]:
@@ -96,22 +98,46 @@ def _params(runtime: Runtime, fields: dict[str, Any], model_type: type[GenerateP
         ) from None
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
+def _refuse_oversized_body(request: Request, runtime: Runtime) -> None:
+    """A declared body larger than every file at its limit is refused before reading it."""
+    declared = request.headers.get("content-length", "")
+    limit = MAX_FILES * runtime.image_limits.max_bytes + FORM_OVERHEAD
+    if declared.isdigit() and int(declared) > limit:
+        raise FileTooLarge(
+            f"the form is {declared} bytes; at most {MAX_FILES} files of "
+            f"{runtime.image_limits.max_bytes} bytes each are taken",
+            field="image",
+        )
 
 
-async def _store(runtime: Runtime, owner_id: str, upload: UploadFile) -> Artifact:
-    artifact = await store_upload(
-        runtime.store,
-        runtime.image_limits,
-        owner_id,
-        _chunks(upload),
-        filename=upload.filename or "",
-    )
-    async with runtime.db.session() as session:
-        ArtifactRepository(session).add(artifact)
-    return artifact
+async def _store_files(
+    runtime: Runtime, owner_id: str, form: MultiFileForm
+) -> tuple[list[Artifact], list[Artifact]]:
+    """Every file part streamed to storage under the upload limit: (images, masks).
+
+    The caller adds the rows, or deletes the blobs if the request is refused.
+    """
+    images: list[Artifact] = []
+    masks: list[Artifact] = []
+    try:
+        while (part := await form.next_file()) is not None:
+            artifact = await store_upload(
+                runtime.store,
+                runtime.image_limits,
+                owner_id,
+                form.file_chunks(),
+                filename=part.filename,
+            )
+            (masks if part.name == "mask" else images).append(artifact)
+    except BaseException:
+        await _discard(runtime, [*images, *masks])
+        raise
+    return images, masks
+
+
+async def _discard(runtime: Runtime, artifacts: list[Artifact]) -> None:
+    for artifact in artifacts:
+        await runtime.store.delete(artifact.storage_key)
 
 
 async def _run_job(
@@ -179,26 +205,39 @@ async def generations(
 
 @router.post("/edits", summary="Edit images (OpenAI-compatible, multipart `image[]`)")
 async def edits(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
-    """Multipart like OpenAI's: `image` or `image[]` (1 to 16 files), optional `mask`, `prompt`."""
-    form = await request.form(max_files=MAX_FILES + 1, max_fields=60)
+    """Multipart like OpenAI's: `image` or `image[]` (1 to 16 files), optional `mask`, `prompt`.
+
+    Each file is streamed to storage and refused with 413 `file_too_large` as soon as it
+    passes the upload limit (`PICTOR_IMAGES_MAX_BYTES`), like `/v1/uploads`.
+    """
+    _refuse_oversized_body(request, runtime)
+    form = MultiFileForm(
+        request,
+        file_fields=("image", "image[]", "mask"),
+        max_files=MAX_FILES,
+        wrong_type="send multipart/form-data with the image(s) in `image` or `image[]`",
+    )
+    images, masks = await _store_files(runtime, principal.user_id, form)
     try:
-        images = [f for key in ("image", "image[]") for f in form.getlist(key)]
-        masks = form.getlist("mask")
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        if not images or not all(isinstance(f, UploadFile) for f in [*images, *masks]):
+        if not images:
             raise InvalidInput("send the image(s) as files in `image` or `image[]`", field="image")
-        if len(images) + len(masks) > MAX_FILES or len(masks) > 1:
-            raise InvalidInput(f"at most {MAX_FILES - 1} images and one mask", field="image")
+        if len(masks) > 1:
+            raise InvalidInput("at most one `mask`", field="mask")
+        fields = dict(form.fields)
         request.state.response_format = _response_format(fields)
         params = _params(runtime, {**fields, "last_input_is_mask": bool(masks)}, EditParams)
         params.last_input_is_mask = bool(masks)
-        uploads = [
-            (await _store(runtime, principal.user_id, f)).id
-            for f in [*images, *masks]
-            if isinstance(f, UploadFile)
-        ]
-    finally:
-        await form.close()
+        spec = runtime.catalog.get("edit")
+        if spec.check is not None:
+            spec.check(params, runtime.engines)  # provider_not_configured keeps no upload
+    except BaseException:
+        await _discard(runtime, [*images, *masks])
+        raise
+    async with runtime.db.session() as session:
+        repo = ArtifactRepository(session)
+        for artifact in [*images, *masks]:
+            repo.add(artifact)
+    uploads = [artifact.id for artifact in [*images, *masks]]
     return await _run_job(request, runtime, principal.user_id, "edit", params, uploads)
 
 
