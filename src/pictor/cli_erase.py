@@ -1,19 +1,22 @@
 """``pictor erase`` and ``pictor remove-watermark``: the same pipeline code on local files.
 
-No server and no database: templates are the built-in ones, or one made on the spot
-from a capture on black (``--capture``).
+No server and no database: templates are the built-in ones, a file exported from a
+server (``--template-file``, from ``GET /v1/watermark-templates/{id}/export``), or one
+made on the spot from a capture on black (``--capture``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
 
 from pictor.errors import InvalidInput, PictorError
+
+CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
 
 
 def _validated(model: Any, raw: dict[str, Any]) -> Any:
@@ -104,29 +107,56 @@ def erase(
     typer.echo(f"{image} -> {output} ({inpainter.engine_id}, {erased.masked_pixels} px erased)")
 
 
-def _local_template(name: str | None, capture: Path | None, logo_color: str) -> Any:
+def _capture_template(capture: Path, logo_color: str, corner: str) -> Any:
+    """A template made on the spot from a capture on black; margins from where the mark
+    sits in it, counted from ``corner`` (as the API does when registering one)."""
+    import numpy as np
+
     from pictor.engines.inpaint.templates import (
+        Corner,
         MarkTemplate,
         Placement,
         alpha_from_capture,
-        builtin_templates,
     )
     from pictor.images.alpha import parse_color
     from pictor.images.decode import decode_image
+
+    if corner not in CORNERS:
+        raise InvalidInput(f"--corner must be one of {', '.join(CORNERS)}", code="invalid_request")
+    limits = dataclasses.replace(_limits(_settings()), min_side=4)
+    pixels = np.asarray(decode_image(capture.read_bytes(), limits).image.convert("RGB"))
+    r, g, b, _ = parse_color(logo_color)
+    alpha, (x, y, w, h) = alpha_from_capture(pixels, (r, g, b))
+    height, width = pixels.shape[:2]
+    margins = Placement(
+        margin_x=width - x - w if corner.endswith("right") else x,
+        margin_y=height - y - h if corner.startswith("bottom") else y,
+    )
+    return MarkTemplate(capture.stem, alpha, (r, g, b), cast(Corner, corner), (margins,))
+
+
+def _local_template(
+    name: str | None, capture: Path | None, template_file: Path | None, logo_color: str, corner: str
+) -> Any:
+    from pictor.engines.inpaint.templates import builtin_templates
     from pictor.watermarks.errors import TemplateNotFound
+    from pictor.watermarks.export import mark_from_file
 
+    if sum(v is not None for v in (name, capture, template_file)) > 1:
+        raise InvalidInput(
+            "give one of --template, --template-file or --capture", code="invalid_request"
+        )
+    if template_file is not None:
+        return mark_from_file(template_file.read_bytes())
     if capture is not None:
-        import numpy as np
-
-        limits = dataclasses.replace(_limits(_settings()), min_side=4)
-        pixels = np.asarray(decode_image(capture.read_bytes(), limits).image.convert("RGB"))
-        r, g, b, _ = parse_color(logo_color)
-        alpha, (x, y, w, h) = alpha_from_capture(pixels, (r, g, b))
-        margins = Placement(margin_x=pixels.shape[1] - x - w, margin_y=pixels.shape[0] - y - h)
-        return MarkTemplate(capture.stem, alpha, (r, g, b), "bottom-right", (margins,))
+        return _capture_template(capture, logo_color, corner)
     known = {t.name: t for t in builtin_templates()}
     if name not in known:
-        raise TemplateNotFound(f"no built-in template {name!r}; known: {', '.join(sorted(known))}")
+        raise TemplateNotFound(
+            f"no built-in template {name!r}; known: {', '.join(sorted(known))} (a template "
+            "of yours on a server: GET /v1/watermark-templates/{id}/export, then "
+            "--template-file)"
+        )
     return known[name]
 
 
@@ -134,6 +164,10 @@ def remove_watermark(
     inputs: Annotated[list[Path], typer.Argument(help="Image files or folders.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file or folder.")],
     template: Annotated[str | None, typer.Option(help="Built-in template name.")] = None,
+    template_file: Annotated[
+        Path | None,
+        typer.Option(help="A template file from GET /v1/watermark-templates/{id}/export."),
+    ] = None,
     capture: Annotated[
         Path | None, typer.Option(help="A capture of the mark on black, as the template.")
     ] = None,
@@ -141,7 +175,9 @@ def remove_watermark(
     region: Annotated[
         str | None, typer.Option(help="Corner box W,H[,MX,MY], e.g. 20,8 (see --units).")
     ] = None,
-    corner: Annotated[str, typer.Option(help="Corner of --region.")] = "bottom-right",
+    corner: Annotated[
+        str, typer.Option(help="Corner of --region, or of the mark in --capture.")
+    ] = "bottom-right",
     units: Annotated[str, typer.Option(help="percent or px (for --region).")] = "percent",
     threshold: Annotated[float, typer.Option(help="Detection score needed (0-1).")] = 0.5,
     method: Annotated[str, typer.Option(help="telea or ns (opencv).")] = "telea",
@@ -165,8 +201,8 @@ def remove_watermark(
             "margin_y": my,
             "units": units,
         }
-    if template is not None or capture is not None:
-        mark = _local_template(template, capture, logo_color)
+    if template is not None or capture is not None or template_file is not None:
+        mark = _local_template(template, capture, template_file, logo_color, corner)
         raw["template"] = mark.name
     params = _validated(RemoveWatermarkParams, raw)
     settings = _settings()

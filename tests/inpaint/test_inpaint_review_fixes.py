@@ -1,13 +1,16 @@
-"""Gaps found in the issue-3 review: coloured marks on any background."""
+"""Gaps found in the issue-3 review: coloured marks on any background, capture corners."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from tests.inpaint.synthetic import textured
+from tests.cli.test_cli import run_pictor
+from tests.inpaint.synthetic import png_bytes, png_pixels, textured
 
 from pictor.engines.inpaint.reverse_alpha import blend, locate, psnr, restore
-from pictor.engines.inpaint.templates import MarkTemplate, builtin_templates
+from pictor.engines.inpaint.templates import MarkTemplate, Placement, builtin_templates
 
 SAMPLE = builtin_templates()[0]
 GOLD = MarkTemplate("gold", SAMPLE.alpha, (255, 200, 40), SAMPLE.corner, SAMPLE.placements)
@@ -25,3 +28,27 @@ def test_a_coloured_mark_is_found_and_removed_on_dark_and_light_backgrounds(shif
     restored = restore(marked, GOLD, hit)
     assert psnr(restored.image, clean, restored.residue == 0) >= 40.0
     assert not locate(clean, GOLD).found
+
+
+def test_cli_capture_takes_its_margins_from_the_corner_given(tmp_path: Path) -> None:
+    small = SAMPLE.alpha[::2, ::2].copy()
+    top_left = MarkTemplate(
+        "t", small, (255, 255, 255), "top-left", (Placement(0, 0, None, 12, 9),)
+    )
+    (tmp_path / "capture.png").write_bytes(
+        png_bytes(blend(np.zeros((200, 300, 3), np.uint8), top_left, 12, 9))
+    )
+    clean = textured(300, 400, seed=3)
+    (tmp_path / "marked.png").write_bytes(png_bytes(blend(clean, top_left, 12, 9)))
+    done = run_pictor(
+        tmp_path, "remove-watermark", "marked.png", "--capture", "capture.png",
+        "--corner", "top-left", "-o", "out.png",
+    )  # fmt: skip
+    assert done.returncode == 0 and ", found)" in done.stdout, done.stdout + done.stderr
+    restored = png_pixels((tmp_path / "out.png").read_bytes())
+    assert psnr(restored[9:57, 12:60], clean[9:57, 12:60]) >= 40.0
+    wrong = run_pictor(
+        tmp_path, "remove-watermark", "marked.png", "--capture", "capture.png",
+        "--corner", "middle", "-o", "x.png",
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "invalid_request" in wrong.stderr

@@ -31,6 +31,7 @@ from pictor.watermarks.errors import (
     TemplateNameTaken,
     TemplateNotFound,
 )
+from pictor.watermarks.export import TemplateFile, template_file
 from pictor.watermarks.models import WatermarkTemplate
 from pictor.watermarks.repository import TemplateRepository
 from pictor.watermarks.schemas import PlacementRule, WatermarkTemplateOut
@@ -64,6 +65,12 @@ def to_out(row: WatermarkTemplate) -> WatermarkTemplateOut:
         placements=[PlacementRule(**p) for p in row.placements],
         created_at=row.created_at,
     )
+
+
+def to_file(row: WatermarkTemplate) -> TemplateFile:
+    """The template as a file ``pictor remove-watermark --template-file`` reads."""
+    rules = [PlacementRule(**p) for p in row.placements] or [PlacementRule()]
+    return template_file(row.name, row.logo_color, cast(Corner, row.corner), rules, row.alpha_png)
 
 
 class TemplateService:

@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
@@ -14,8 +15,9 @@ from pictor.api.multipart import MalformedForm, StreamingForm
 from pictor.engines.inpaint.templates import Corner
 from pictor.errors import InvalidInput
 from pictor.images.errors import FileTooLarge
+from pictor.watermarks.export import TemplateFile
 from pictor.watermarks.schemas import PlacementRule, WatermarkTemplateList, WatermarkTemplateOut
-from pictor.watermarks.service import TemplateService, to_out
+from pictor.watermarks.service import TemplateService, to_file, to_out
 
 router = APIRouter(prefix="/v1/watermark-templates", tags=["watermark templates"])
 _CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
@@ -134,6 +136,21 @@ async def get_template(
     async with runtime.db.read_session() as session:
         row = await TemplateService(session).find(principal.user_id, template_id)
     return to_out(row)
+
+
+@router.get(
+    "/{template_id}/export",
+    response_model=TemplateFile,
+    summary="Download a template as a file (for `pictor remove-watermark --template-file`)",
+)
+async def export_template(
+    template_id: TemplateId, runtime: RuntimeDep, principal: PrincipalDep
+) -> JSONResponse:
+    """The alpha map (16-bit PNG, base64), logo colour, corner and placement rules."""
+    async with runtime.db.read_session() as session:
+        row = await TemplateService(session).find(principal.user_id, template_id)
+    disposition = f'attachment; filename="{row.name}.json"'
+    return JSONResponse(to_file(row).model_dump(), headers={"Content-Disposition": disposition})
 
 
 @router.delete("/{template_id}", status_code=204, summary="Delete one of your templates")
