@@ -55,7 +55,7 @@ def test_windows_cover_each_part_of_the_mask_once_with_padding() -> None:
     assert len(parts) == 2
     covered = np.zeros_like(mask, dtype=np.int32)
     for part in parts:
-        covered[part.y0 : part.y1, part.x0 : part.x1] += part.own
+        covered[part.y0 : part.y1, part.x0 : part.x1] += part.of(mask) > 0
     assert np.array_equal(covered > 0, mask > 0) and covered.max() == 1
     first = min(parts, key=lambda p: p.y0)
     assert (first.y0, first.x0, first.y1, first.x1) == (5, 5, 25, 25)

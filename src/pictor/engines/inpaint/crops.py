@@ -1,9 +1,23 @@
-"""The crop strategy: inpaint a padded window around each part of the mask.
+"""The crop strategy: fill the mask window by window instead of over the whole frame.
 
-An inpainter only looks at pixels near the hole, so filling a 4 % mask on a 12 MP
-frame does not need the other 96 % of the frame copied, converted and scanned.
-Each connected part of the mask gets a box padded on every side; parts whose padded
-boxes overlap share one window, so no window cuts through another part's context.
+An inpainter only looks at pixels near the hole, so filling a small mark on a 12 MP
+frame does not need the other 99 % of the frame copied, converted and scanned.
+
+Windows are found on a coarse grid of ``CELL`` x ``CELL`` cells, so the cost does not
+grow with the number of parts of the mask (a caption is hundreds of letters):
+
+1. a cell is occupied when it holds a masked pixel; occupied cells are grown by
+   ``ceil(pad / CELL)`` cells (the padding);
+2. grown cells that touch form groups; groups whose bounding rectangles overlap are
+   merged until the rectangles are disjoint;
+3. each group's window is the bounding box of its masked pixels plus ``pad`` on every
+   side (clipped to the frame), which lies inside the group's rectangle.
+
+So the windows are **disjoint**, every masked pixel lies in exactly one of them, at
+least ``pad`` px from its edges (unless at the frame's edge), and masked pixels of two
+windows are more than ``2 * pad`` apart. A window therefore holds no masked pixel but its
+own, and an inpainter that reads less than ``pad`` px around the hole gives the same
+pixels per window as over the whole frame.
 """
 
 from __future__ import annotations
@@ -13,100 +27,104 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from pictor.engines.inpaint.base import Mask, RGBImage
 
-#: Past this share of the frame, windows cost more than they save: go full frame.
+#: Grid cell side, px: coarse enough to be cheap, fine enough that windows stay tight.
+CELL = 8
+#: For ``inpaint_by_windows``: past this share of the frame, go full frame.
 FULL_FRAME_SHARE = 0.6
-#: More parts than this share one window (box merging is quadratic).
-MAX_PARTS = 256
+
+Rects = NDArray[np.int32]
+"""N x 4 rows of x, y, w, h (the layout of OpenCV's component stats)."""
 
 
 @dataclass(frozen=True)
 class Window:
-    """A crop ``[y0:y1, x0:x1]`` and which of its masked pixels belong to it."""
+    """A crop ``[y0:y1, x0:x1]`` of the frame."""
 
     y0: int
     y1: int
     x0: int
     x1: int
-    #: H x W bool, True for the masked pixels this window fills.
-    own: np.ndarray
+
+    @property
+    def area(self) -> int:
+        return (self.y1 - self.y0) * (self.x1 - self.x0)
+
+    def of(self, array: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        """This window of ``array`` (a view)."""
+        return array[self.y0 : self.y1, self.x0 : self.x1]
 
 
 def windows(mask: Mask, pad: int) -> list[Window]:
-    """Padded windows covering every masked pixel once; empty for an empty mask.
-
-    Components are found inside the mask's bounding box only (a small mask on a large
-    frame costs little), and padded boxes that overlap are merged into one window.
-    """
+    """Disjoint padded windows holding every masked (non-zero) pixel; empty if none."""
     if pad < 0:
         raise ValueError(f"pad must be >= 0, got {pad}")
-    binary = (mask > 0).astype(np.uint8)
-    bx, by, bw, bh = cv2.boundingRect(binary)
-    if bw == 0 or bh == 0:
-        return []
     height, width = mask.shape
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        binary[by : by + bh, bx : bx + bw], connectivity=8
-    )
-    if count - 1 > MAX_PARTS:
-        # Merging thousands of boxes costs more than it saves: one window over them all.
-        x0, y0 = max(0, bx - pad), max(0, by - pad)
-        x1, y1 = min(width, bx + bw + pad), min(height, by + bh + pad)
-        return [Window(y0, y1, x0, x1, binary[y0:y1, x0:x1] > 0)]
-    boxes = [
-        (
-            max(0, bx + int(stats[i, 0]) - pad),
-            max(0, by + int(stats[i, 1]) - pad),
-            min(width, bx + int(stats[i, 0] + stats[i, 2]) + pad),
-            min(height, by + int(stats[i, 1] + stats[i, 3]) + pad),
-        )
-        for i in range(1, count)
-    ]
+    # Anchored at (0, 0), the dilation puts at each cell's corner the max over the cell.
+    corners = cv2.dilate(mask, np.ones((CELL, CELL), np.uint8), anchor=(0, 0))
+    occupied = (corners[::CELL, ::CELL] > 0).astype(np.uint8)
+    grow = -(-pad // CELL)
+    if grow:
+        kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
+        occupied = np.asarray(cv2.dilate(occupied, kernel), dtype=np.uint8)
     found: list[Window] = []
-    for group, (x0, y0, x1, y1) in _merge(boxes):
-        lut = np.zeros(count, bool)
-        lut[[label + 1 for label in group]] = True
-        own = np.zeros((y1 - y0, x1 - x0), bool)
-        # The part of the window inside the mask's bounding box, where labels exist.
-        sx0, sy0 = max(x0, bx), max(y0, by)
-        sx1, sy1 = min(x1, bx + bw), min(y1, by + bh)
-        own[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = lut[
-            labels[sy0 - by : sy1 - by, sx0 - bx : sx1 - bx]
-        ]
-        found.append(Window(y0, y1, x0, x1, own))
+    for gx, gy, gw, gh in _disjoint_rects(occupied).tolist():
+        y0, x0 = gy * CELL, gx * CELL
+        y1, x1 = min(height, (gy + gh) * CELL), min(width, (gx + gw) * CELL)
+        bx, by, bw, bh = cv2.boundingRect(mask[y0:y1, x0:x1])
+        if bw == 0:
+            continue  # only padding cells; cannot happen for a group, kept for safety
+        found.append(
+            Window(
+                max(0, y0 + by - pad),
+                min(height, y0 + by + bh + pad),
+                max(0, x0 + bx - pad),
+                min(width, x0 + bx + bw + pad),
+            )
+        )
     return found
 
 
-Box = tuple[int, int, int, int]
+def _disjoint_rects(cells: NDArray[np.uint8]) -> Rects:
+    """Bounding rectangles of the groups of ``cells``, merged until none overlap."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=4)
+    while count > 1:
+        rects = np.asarray(stats[1:, :4], np.int32)
+        # Fill each rectangle: overlapping (or edge-touching) ones become one group.
+        merged, _, stats, _ = cv2.connectedComponentsWithStats(
+            _filled(cells.shape, rects), connectivity=4
+        )
+        if merged == count:
+            return rects
+        count = merged
+    return np.zeros((0, 4), np.int32)
 
 
-def _merge(boxes: list[Box]) -> list[tuple[list[int], Box]]:
-    """Group boxes that overlap (transitively); each group with its bounding box."""
-    groups: list[tuple[list[int], Box]] = [([i], box) for i, box in enumerate(boxes)]
-    merged = True
-    while merged:
-        merged = False
-        out: list[tuple[list[int], Box]] = []
-        for members, box in groups:
-            for index, (other_members, other) in enumerate(out):
-                if _overlap(box, other):
-                    out[index] = (other_members + members, _union(box, other))
-                    merged = True
-                    break
-            else:
-                out.append((members, box))
-        groups = out
-    return groups
+def _filled(shape: tuple[int, ...], rects: Rects) -> NDArray[np.uint8]:
+    """A grid with ``rects`` set, by 2-D prefix sums (no Python loop per rectangle)."""
+    height, width = shape
+    x0, y0 = rects[:, 0], rects[:, 1]
+    x1, y1 = x0 + rects[:, 2], y0 + rects[:, 3]
+    edges = np.zeros((height + 1, width + 1), np.int32)
+    np.add.at(edges, (y0, x0), 1)
+    np.add.at(edges, (y0, x1), -1)
+    np.add.at(edges, (y1, x0), -1)
+    np.add.at(edges, (y1, x1), 1)
+    covered = edges.cumsum(axis=0).cumsum(axis=1)[:height, :width] > 0
+    return covered.astype(np.uint8)
 
 
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _union(a: Box, b: Box) -> Box:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+def enclosing(parts: list[Window]) -> Window:
+    """One window over all of ``parts``."""
+    return Window(
+        min(w.y0 for w in parts),
+        max(w.y1 for w in parts),
+        min(w.x0 for w in parts),
+        max(w.x1 for w in parts),
+    )
 
 
 def inpaint_by_windows(
@@ -117,24 +135,76 @@ def inpaint_by_windows(
 ) -> RGBImage:
     """Run ``fill(crop, crop_mask)`` per window and paste back only masked pixels.
 
-    ``fill`` gets contiguous arrays and must return an array of the crop's shape.
-    When the windows together cover most of the frame, one full-frame call is made.
+    For fills that may change any pixel of the crop (a model's answer). ``fill`` gets
+    contiguous arrays and must return an array of the crop's shape. When the windows
+    together cover most of the frame, one full-frame call is made.
     """
     parts = windows(mask, pad)
+    out = image.copy()
     if not parts:
-        return image.copy()
-    area = sum((w.y1 - w.y0) * (w.x1 - w.x0) for w in parts)
-    if area >= FULL_FRAME_SHARE * mask.size:
-        filled = fill(image, mask)
-        out = image.copy()
-        sel = mask > 0
-        out[sel] = filled[sel]
         return out
+    if sum(w.area for w in parts) >= FULL_FRAME_SHARE * mask.size:
+        parts = [Window(0, mask.shape[0], 0, mask.shape[1])]
+    for part in parts:
+        crop_mask = np.ascontiguousarray(part.of(mask))
+        filled = fill(np.ascontiguousarray(part.of(image)), crop_mask)
+        # Disjoint windows: every masked pixel of this crop is this window's own.
+        np.copyto(part.of(out), filled, where=crop_mask[..., None] > 0)
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to fill a mask: ``windows`` one call each, or one ``full_frame`` call.
+
+    Costs are in frame pixels an inpainter call scans, with each call's fixed cost
+    counted as ``call_cost_px`` pixels; both plans fill the same holes, so the cost of
+    filling them is left out.
+    """
+
+    windows: tuple[Window, ...]
+    full_frame: bool
+    cost_px: int
+    full_frame_cost_px: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.full_frame and not self.windows
+
+
+def plan_fill(mask: Mask, pad: int, *, call_cost_px: int, max_share: float) -> Plan:
+    """The cheaper of: one call per window, one call over all windows, one full frame.
+
+    Windows are taken only when they cost at most ``max_share`` of the full frame: the
+    margin pays for copying the frame for the answer and pasting the windows back.
+    """
+    frame = int(mask.size) + call_cost_px
+    parts = windows(mask, pad)
+    if not parts:
+        return Plan((), False, 0, frame)
+    split = sum(w.area for w in parts) + len(parts) * call_cost_px
+    whole = enclosing(parts)
+    joined = whole.area + call_cost_px
+    if min(split, joined) > max_share * frame:
+        return Plan((), True, frame, frame)
+    if split <= joined:
+        return Plan(tuple(parts), False, split, frame)
+    return Plan((whole,), False, joined, frame)
+
+
+def fill_windows(
+    image: RGBImage,
+    mask: Mask,
+    parts: tuple[Window, ...],
+    fill: Callable[[RGBImage, Mask], RGBImage],
+) -> RGBImage:
+    """Paste ``fill(crop, crop_mask)`` whole for each window of ``parts``.
+
+    Only for fills that return the crop's unmasked pixels unchanged (``cv2.inpaint``
+    does) and windows from ``windows`` or ``enclosing`` (no masked pixel of another
+    window inside): the pasted crops then change masked pixels only.
+    """
     out = image.copy()
     for part in parts:
-        crop = np.ascontiguousarray(image[part.y0 : part.y1, part.x0 : part.x1])
-        crop_mask = np.ascontiguousarray(mask[part.y0 : part.y1, part.x0 : part.x1])
-        filled = fill(crop, crop_mask)
-        target = out[part.y0 : part.y1, part.x0 : part.x1]
-        target[part.own] = filled[part.own]
+        part.of(out)[...] = fill(part.of(image), part.of(mask))
     return out
