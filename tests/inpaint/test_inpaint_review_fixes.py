@@ -52,3 +52,16 @@ def test_cli_capture_takes_its_margins_from_the_corner_given(tmp_path: Path) -> 
         "--corner", "middle", "-o", "x.png",
     )  # fmt: skip
     assert wrong.returncode == 2 and "invalid_request" in wrong.stderr
+
+
+def test_placement_rules_choose_the_mark_size_and_margins_by_image_size() -> None:
+    assert SAMPLE.expected_box(800, 600) == (800 - 32 - 48, 600 - 32 - 48, 48, 48)
+    assert SAMPLE.expected_box(1200, 1100) == (1200 - 64 - 96, 1100 - 64 - 96, 96, 96)
+    assert SAMPLE.expected_box(1200, 1000)[2] == 48, "both sides must pass the rule's minimum"
+    clean = textured(1100, 1200, seed=9)
+    x, y, w, h = SAMPLE.expected_box(1200, 1100)
+    marked = blend(clean, SAMPLE, x, y)
+    hit = locate(marked, SAMPLE)
+    assert hit.found and (hit.x, hit.y, hit.w, hit.h) == (x, y, w, h)
+    restored = restore(marked, SAMPLE, hit)
+    assert psnr(restored.image[y : y + h, x : x + w], clean[y : y + h, x : x + w]) >= 40.0
