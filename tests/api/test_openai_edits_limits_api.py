@@ -108,3 +108,26 @@ async def test_bad_edit_forms_name_the_field_and_keep_nothing(
         assert response.json()["error"]["field"] == field
     assert stored_files(runtime, user) == []
     assert await artifact_rows(runtime, user) == 0
+
+
+async def test_an_oversized_generations_body_is_refused_while_it_is_still_arriving(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    chunk = b" " * (1 << 16)
+    sent: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b'{"prompt": "a fox", "padding": "'
+        for _ in range(200):  # 13 MB in all
+            sent.append(len(chunk))
+            yield chunk
+        yield b'"}'
+
+    response = await client.post(
+        "/v1/images/generations",
+        content=body(),
+        headers={**user.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert sum(sent) < 2_000_000, "the server stopped reading soon after 1 MB"

@@ -26,6 +26,7 @@ log = logging.getLogger("pictor.api")
 
 STATUS_BY_CODE: dict[str, int] = {
     "file_too_large": 413,
+    "request_too_large": 413,
     "unsupported_format": 415,
     "invalid_signature": 403,
     "signature_expired": 403,

@@ -42,8 +42,14 @@ STATUS = {"content_blocked": 400, "provider_error": 502, "provider_auth_failed":
           "provider_unavailable": 503, "provider_timeout": 504}  # fmt: skip
 #: 16 images and a mask, as OpenAI takes.
 MAX_FILES = 17
+#: A generations request is a prompt and a few options.
+MAX_JSON_BYTES = 1_000_000
 #: Room for the text fields and part headers of a form besides its files.
 FORM_OVERHEAD = 1_000_000
+
+
+class RequestTooLarge(InvalidInput):
+    code = "request_too_large"
 
 
 def _provider_and_model(runtime: Runtime, model: Any) -> tuple[str | None, str | None]:
@@ -186,6 +192,16 @@ def params_format(request: Request) -> str:
     return str(getattr(request.state, "response_format", None) or "b64_json")
 
 
+async def _json_body(request: Request) -> bytes:
+    """The body, refused once it passes MAX_JSON_BYTES (a prompt is at most 4000 chars)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise RequestTooLarge(f"the request body is over {MAX_JSON_BYTES} bytes")
+    return bytes(body)
+
+
 @router.post("/generations", summary="Create images (OpenAI-compatible)")
 async def generations(
     request: Request, runtime: RuntimeDep, principal: PrincipalDep
@@ -193,7 +209,7 @@ async def generations(
     """OpenAI's request body; `model` may be `provider:model`. Extras: `aspect_ratio`,
     `resolution`, `negative_prompt`, `seed`, `provider_options`."""
     try:
-        fields = json.loads(await request.body())
+        fields = json.loads(await _json_body(request))
     except ValueError:
         raise InvalidInput("the body is not valid JSON", code="invalid_request") from None
     if not isinstance(fields, dict):
