@@ -40,7 +40,7 @@ class RetryPolicy:
     max_retry_after_s: float = 120.0
 
     def backoff(self, attempt: int) -> float:
-        """Full-jitter exponential backoff: uniform in [cap/2, cap]."""
+        """Exponential backoff with jitter ("equal jitter"): uniform in [cap/2, cap]."""
         cap = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
         return random.uniform(cap / 2, cap)
 
