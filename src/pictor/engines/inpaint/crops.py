@@ -8,8 +8,8 @@ grow with the number of parts of the mask (a caption is hundreds of letters):
 
 1. a cell is occupied when it holds a masked pixel; occupied cells are grown by
    ``ceil(pad / CELL)`` cells (the padding);
-2. grown cells that touch form groups; groups whose bounding rectangles overlap are
-   merged until the rectangles are disjoint;
+2. grown cells that touch (8-connected) form groups; groups whose bounding rectangles
+   overlap or touch are merged until no two rectangles do;
 3. each group's window is the bounding box of its masked pixels plus ``pad`` on every
    side (clipped to the frame), which lies inside the group's rectangle.
 
@@ -31,13 +31,14 @@ from numpy.typing import NDArray
 
 from pictor.engines.inpaint.base import Mask, RGBImage
 
-#: Grid cell side, px: coarse enough to be cheap, fine enough that windows stay tight.
+#: Grid cell side, px: coarse enough to be cheap, fine enough that windows stay tight;
+#: 8 so that a cell's row is one 64-bit word.
 CELL = 8
 #: For ``inpaint_by_windows``: past this share of the frame, go full frame.
 FULL_FRAME_SHARE = 0.6
 
 Rects = NDArray[np.int32]
-"""N x 4 rows of x, y, w, h (the layout of OpenCV's component stats)."""
+"""N x 4 rows of x, y, w, h in cells, as ``cv2.boundingRect`` gives them."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,7 @@ def windows(mask: Mask, pad: int) -> list[Window]:
     if pad < 0:
         raise ValueError(f"pad must be >= 0, got {pad}")
     height, width = mask.shape
-    # Anchored at (0, 0), the dilation puts at each cell's corner the max over the cell.
-    corners = cv2.dilate(mask, np.ones((CELL, CELL), np.uint8), anchor=(0, 0))
-    occupied = (corners[::CELL, ::CELL] > 0).astype(np.uint8)
+    occupied = _occupied_cells(mask)
     grow = -(-pad // CELL)
     if grow:
         kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
@@ -88,19 +87,43 @@ def windows(mask: Mask, pad: int) -> list[Window]:
     return found
 
 
+def _occupied_cells(mask: Mask) -> NDArray[np.uint8]:
+    """1 for each ``CELL`` x ``CELL`` cell holding a non-zero pixel, else 0.
+
+    Eight pixels of a row are one 64-bit word, so this is one pass over the mask on the
+    calling thread (``cv2.dilate`` would wake OpenCV's worker threads for it).
+    """
+    height, width = mask.shape
+    rows, cols = -(-height // CELL), -(-width // CELL)
+    whole = mask
+    if height % CELL or width % CELL or not mask.flags.c_contiguous:
+        whole = np.zeros((rows * CELL, cols * CELL), np.uint8)
+        whole[:height, :width] = mask
+    words = whole.view(np.uint64).reshape(rows, CELL, cols)
+    occupied: NDArray[np.uint8] = np.any(words, axis=1).astype(np.uint8)
+    return occupied
+
+
 def _disjoint_rects(cells: NDArray[np.uint8]) -> Rects:
-    """Bounding rectangles of the groups of ``cells``, merged until none overlap."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=4)
-    while count > 1:
-        rects = np.asarray(stats[1:, :4], np.int32)
-        # Fill each rectangle: overlapping (or edge-touching) ones become one group.
-        merged, _, stats, _ = cv2.connectedComponentsWithStats(
-            _filled(cells.shape, rects), connectivity=4
-        )
-        if merged == count:
-            return rects
-        count = merged
-    return np.zeros((0, 4), np.int32)
+    """Bounding rectangles of the groups of ``cells``, merged until none touch."""
+    rects = _outer_rects(cells)
+    while len(rects) > 1:
+        # Fill each rectangle: overlapping or touching ones become one group.
+        merged = _outer_rects(_filled(cells.shape, rects))
+        if len(merged) == len(rects):
+            break
+        rects = merged
+    return rects
+
+
+def _outer_rects(cells: NDArray[np.uint8]) -> Rects:
+    """Bounding rectangles of the outer contours (8-connected groups, holes ignored).
+
+    A group inside another's hole has no outer contour but lies in that one's rectangle.
+    ``findContours`` runs on the calling thread; ``connectedComponents`` would not.
+    """
+    contours, _ = cv2.findContours(cells, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return np.array([cv2.boundingRect(c) for c in contours], np.int32).reshape(-1, 4)
 
 
 def _filled(shape: tuple[int, ...], rects: Rects) -> NDArray[np.uint8]:
