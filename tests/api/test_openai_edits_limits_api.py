@@ -131,3 +131,12 @@ async def test_an_oversized_generations_body_is_refused_while_it_is_still_arrivi
     assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "request_too_large"
     assert sum(sent) < 2_000_000, "the server stopped reading soon after 1 MB"
+
+
+async def test_openapi_describes_the_openai_request_bodies(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    edits = paths["/v1/images/edits"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert {"image[]", "mask", "prompt"} <= set(edits["schema"]["properties"])
+    generations = paths["/v1/images/generations"]["post"]["requestBody"]["content"]
+    assert generations["application/json"]["schema"]["required"] == ["prompt"]
+    assert "/v1/watermark-templates/{template_id}/export" in paths

@@ -202,7 +202,59 @@ async def _json_body(request: Request) -> bytes:
     return bytes(body)
 
 
-@router.post("/generations", summary="Create images (OpenAI-compatible)")
+_TEXT_FIELDS: dict[str, Any] = {
+    "prompt": {"type": "string", "maxLength": 4000},
+    "model": {"type": "string", "description": "provider:model, a provider, or a model"},
+    "n": {"type": "integer", "minimum": 1, "maximum": 4},
+    "size": {"type": "string", "example": "1024x1024"},
+    "response_format": {"type": "string", "enum": ["b64_json", "url"]},
+    "aspect_ratio": {"type": "string", "example": "16:9"},
+    "resolution": {"type": "string", "enum": ["1K", "2K", "4K"]},
+    "negative_prompt": {"type": "string"},
+    "seed": {"type": "integer"},
+}
+_BINARY = {"type": "string", "format": "binary"}
+_GENERATIONS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["prompt"],
+                    "properties": {**_TEXT_FIELDS, "provider_options": {"type": "object"}},
+                }
+            }
+        },
+    }
+}
+_EDITS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["prompt"],
+                    "properties": {
+                        "image[]": {"type": "array", "items": _BINARY, "maxItems": 16},
+                        "image": _BINARY,
+                        "mask": _BINARY,
+                        **_TEXT_FIELDS,
+                        "provider_options": {"type": "string", "description": "JSON object"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/generations",
+    summary="Create images (OpenAI-compatible)",
+    openapi_extra=_GENERATIONS_BODY,
+)
 async def generations(
     request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> JSONResponse:
@@ -219,7 +271,11 @@ async def generations(
     return await _run_job(request, runtime, principal.user_id, "generate", params, [])
 
 
-@router.post("/edits", summary="Edit images (OpenAI-compatible, multipart `image[]`)")
+@router.post(
+    "/edits",
+    summary="Edit images (OpenAI-compatible, multipart `image[]`)",
+    openapi_extra=_EDITS_BODY,
+)
 async def edits(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
     """Multipart like OpenAI's: `image` or `image[]` (1 to 16 files), optional `mask`, `prompt`.
 
