@@ -70,6 +70,9 @@ def erase(
     dilate: Annotated[int, typer.Option(help="Grow the mask by N px.")] = 0,
     feather: Annotated[int, typer.Option(help="Soft edge width, px.")] = 0,
     resize_mask: Annotated[bool, typer.Option(help="Resize a mask of another size.")] = False,
+    threshold: Annotated[
+        int, typer.Option(help="Mask brightness (or alpha) cut between keep and erase, 1-255.")
+    ] = 128,
 ) -> None:
     """Erase a region of an image locally (same pipeline as the API's erase jobs)."""
     from pictor.engines.catalog import build_engines
@@ -95,6 +98,7 @@ def erase(
             "dilate": dilate,
             "feather": feather,
             "resize_mask": resize_mask,
+            "threshold": threshold,
             "output_format": fmt if fmt in ("png", "webp", "jpeg") else "png",
         },
     )

@@ -65,3 +65,16 @@ def test_placement_rules_choose_the_mark_size_and_margins_by_image_size() -> Non
     assert hit.found and (hit.x, hit.y, hit.w, hit.h) == (x, y, w, h)
     restored = restore(marked, SAMPLE, hit)
     assert psnr(restored.image[y : y + h, x : x + w], clean[y : y + h, x : x + w]) >= 40.0
+
+
+def test_cli_erase_takes_the_mask_threshold(tmp_path: Path) -> None:
+    (tmp_path / "photo.png").write_bytes(png_bytes(textured()))
+    grey = np.zeros((240, 320), np.uint8)
+    grey[50:80, 60:120] = 100  # a soft-brush mask: grey, not white
+    (tmp_path / "mask.png").write_bytes(png_bytes(grey))
+    default = run_pictor(tmp_path, "erase", "photo.png", "--mask", "mask.png", "-o", "a.png")
+    assert default.returncode == 2 and "empty_mask" in default.stderr
+    low = run_pictor(
+        tmp_path, "erase", "photo.png", "--mask", "mask.png", "--threshold", "90", "-o", "b.png"
+    )
+    assert low.returncode == 0 and "1800 px erased" in low.stdout, low.stderr
