@@ -127,8 +127,9 @@ async def test_bad_erase_requests_name_their_field(client: httpx.AsyncClient, us
         error = response.json()["error"]
         assert error["code"] == code, (params, error)
         assert error["field"].startswith(field), (params, error)
-    job = (await run_job(client, user, [image_id], {})).json()
-    assert job["status"] == "failed" and job["error"]["code"] == "mask_missing"
+    missing = await run_job(client, user, [image_id], {})
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["error"]["code"] == "mask_missing"
 
 
 async def test_transparent_pixels_of_a_mask_win_over_its_colours(

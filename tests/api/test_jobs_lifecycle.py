@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import numpy as np
@@ -222,3 +223,18 @@ async def test_a_kind_that_takes_no_image_needs_no_input_field(
     )
     assert missing.status_code == 422
     assert missing.json()["error"]["code"] == "wrong_input_count"
+
+
+async def test_an_oversized_job_request_is_refused_while_it_arrives(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    async def body() -> Any:
+        yield b'{"kind": "test_flaky", "params": {}, "pad": "'
+        for _ in range(100):
+            yield b"x" * 100_000
+        yield b'"}'
+
+    headers = {**user.headers, "Content-Type": "application/json"}
+    response = await client.post("/v1/jobs", content=body(), headers=headers)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"

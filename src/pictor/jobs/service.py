@@ -83,6 +83,8 @@ def new_job(
         raise WrongInputCount(f"{sub.kind} takes {want} image(s), got {count}", field="input")
     if spec.check is not None:
         spec.check(sub.params, engines)
+    if spec.check_inputs is not None:
+        spec.check_inputs(sub.params, count)
     return JobRecord(
         id=new_id("job"),
         owner_id=owner_id,

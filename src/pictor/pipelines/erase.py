@@ -172,14 +172,19 @@ def check(params: EraseParams, engines: Engines) -> None:
         raise EmptyMask("the regions cover no area; nothing to erase", field="params.regions")
 
 
-async def run(ctx: JobContext, params: EraseParams) -> None:
-    inpainter = ctx.engines.inpainter(params.inpainter_name())
-    if len(ctx.inputs) < 2 and not params.regions:
+def check_inputs(params: EraseParams, count: int) -> None:
+    """Something must say what to erase: a mask image (second input) or regions."""
+    if count < 2 and not params.regions:
         raise InvalidInput(
             "give a mask image as the second input, or params.regions",
             code="mask_missing",
             field="params.regions",
         )
+
+
+async def run(ctx: JobContext, params: EraseParams) -> None:
+    inpainter = ctx.engines.inpainter(params.inpainter_name())
+    check_inputs(params, len(ctx.inputs))
     await ctx.progress(5, "loading image")
     source = await ctx.input_bytes(0)
     mask_source = await ctx.input_bytes(1) if len(ctx.inputs) > 1 else None
@@ -216,6 +221,7 @@ SPEC = PipelineSpec(
     params_model=EraseParams,
     run=run,
     check=check,
+    check_inputs=check_inputs,
     cost=1,
     min_inputs=1,
     max_inputs=2,

@@ -32,5 +32,7 @@ class PipelineSpec:
     #: Checks params against the caller's data inside the submit transaction (params,
     #: owner id, connection), e.g. that a named template exists and is theirs.
     check_owned: Callable[[Any, str, Connection], None] | None = None
+    #: Checks params against the number of input images at submit (params, count).
+    check_inputs: Callable[[Any, int], None] | None = None
     #: Retry on transient errors; a bad image is never retried whatever this says.
     retryable: bool = True
