@@ -1,0 +1,1 @@
+"""Localization engines: turn one ad into its version for one language and market."""

@@ -1,0 +1,1 @@
+"""Ad localization: the language/market catalog, prompt building, the localize job."""
