@@ -11,6 +11,7 @@ from pictor.engines.generate.providers import build_providers, choose_provider
 from pictor.engines.inpaint.base import Inpainter
 from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
+from pictor.engines.localize.base import Localizer
 from pictor.engines.logo.base import LogoDesigner
 from pictor.engines.logo.designer import ProceduralLogoDesigner
 from pictor.engines.segment.base import Segmenter
@@ -32,6 +33,7 @@ class Engines:
     providers: Registry[ImageProvider] = field(default_factory=lambda: Registry("image provider"))
     inpainters: Registry[Inpainter] = field(default_factory=lambda: Registry("inpaint engine"))
     logo_designers: Registry[LogoDesigner] = field(default_factory=lambda: Registry("logo engine"))
+    localizers: Registry[Localizer] = field(default_factory=lambda: Registry("localize engine"))
     default_provider: str | None = None
 
     def image_provider(self, name: str | None) -> ImageProvider:
@@ -82,10 +84,22 @@ class Engines:
             )
         return designer
 
+    def localizer(self, name: str) -> Localizer:
+        """``relayout`` (offline OCR + re-render) or ``gemini`` (generative, needs a provider)."""
+        localizer = self.localizers.get(name)
+        availability = localizer.availability()
+        if not availability.available:
+            raise EngineUnavailable(
+                f"the {name} localize engine is unavailable: {availability.detail}",
+                field="params.engine",
+            )
+        return localizer
+
     def readiness(self) -> dict[str, Availability]:
         report = {f"segment:{name}": seg.availability() for name, seg in self.segmenters.items()}
         report.update({f"inpaint:{n}": e.availability() for n, e in self.inpainters.items()})
         report.update({f"logo:{n}": d.availability() for n, d in self.logo_designers.items()})
+        report.update({f"localize:{n}": e.availability() for n, e in self.localizers.items()})
         present = {("segment", n) for n in self.segmenters.names()}
         present |= {("inpaint", n) for n in self.inpainters.names()}
         for family, name in _SETTINGS_FOR:
