@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from pictor import __version__
 from pictor.api import errors
 from pictor.api.deps import KeyCache
-from pictor.api.routers import health, jobs, me, openai_images, remove_background, uploads
+from pictor.api.routers import (
+    health,
+    jobs,
+    localization,
+    me,
+    openai_images,
+    remove_background,
+    uploads,
+)
 from pictor.api.routers import watermark_templates as watermark_templates_router
 from pictor.config import Settings
 from pictor.observability.http import RequestContextMiddleware
@@ -51,5 +59,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(remove_background.router)
     app.include_router(openai_images.router)
     app.include_router(watermark_templates_router.router)
+    app.include_router(localization.router)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     return app
