@@ -164,6 +164,17 @@ class InpaintSettings(BaseModel):
     )
 
 
+class LocalizeSettings(BaseModel):
+    """Ad localization (``localize`` jobs)."""
+
+    concurrency: int = Field(
+        default=15, ge=1, le=100, description="Gemini requests in flight per process."
+    )
+    gemini_model: str | None = Field(
+        default=None, description="Image model for localization; default: providers' model."
+    )
+
+
 class LogSettings(BaseModel):
     level: str = "INFO"
     json_format: bool = Field(default=True, alias="json")
@@ -200,6 +211,7 @@ class Settings(BaseSettings):
     segment: SegmentSettings = SegmentSettings()
     inpaint: InpaintSettings = InpaintSettings()
     providers: ProvidersSettings = ProvidersSettings()
+    localize: LocalizeSettings = LocalizeSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("data_dir")

@@ -12,6 +12,7 @@ from pictor.engines.inpaint.base import Inpainter
 from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
 from pictor.engines.localize.base import Localizer
+from pictor.engines.localize.gemini import GeminiLocalizer
 from pictor.engines.logo.base import LogoDesigner
 from pictor.engines.logo.designer import ProceduralLogoDesigner
 from pictor.engines.segment.base import Segmenter
@@ -124,6 +125,14 @@ def build_engines(settings: Settings) -> Engines:
             "onnx",
             OnnxSegmenter(seg.model, input_size=seg.input_size, mean=seg.mean, std=seg.std),
         )
+    engines.localizers.register(
+        "gemini",
+        GeminiLocalizer(
+            engines.providers.get("gemini"),
+            model=settings.localize.gemini_model,
+            concurrency=settings.localize.concurrency,
+        ),
+    )
     inpaint = settings.inpaint
     engines.inpainters.register("opencv-telea", OpenCvInpainter("telea", radius=inpaint.radius))
     engines.inpainters.register("opencv-ns", OpenCvInpainter("ns", radius=inpaint.radius))

@@ -1,0 +1,179 @@
+"""The ``gemini`` localizer: one image-edit request per market through the Gemini provider.
+
+The provider (``engines/generate/gemini.py``, the only module importing google-genai)
+owns the client, the retries of 429/5xx/timeouts and the mapping of safety blocks to
+``content_blocked``; this module builds the prompt from the catalog, passes the size and
+aspect ratio as image config, and validates what comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+from pictor.engines.availability import Availability
+from pictor.engines.generate.base import ImageProvider, ImageRequest, InputImage, ratio_for_size
+from pictor.engines.generate.errors import ProviderError
+from pictor.engines.localize.base import IMAGE_SIZE_PX, CpuRunner, LocalizedImage, LocalizeRequest
+from pictor.errors import InvalidImage
+from pictor.images.decode import decode_image, decode_image_header, sniff_format
+from pictor.images.encode import OutputFormat, content_type_for, encode_image
+from pictor.images.limits import HARD_MAX_SIDE, ImageLimits
+from pictor.localization.prompt import LocalizePrompt, PromptInput, build_prompt
+
+SETTING = "PICTOR_PROVIDERS_GEMINI_API_KEY"
+#: Gemini takes at most 20 MB of inline data per request; a larger source is re-encoded.
+MAX_INLINE_BYTES = 14_000_000
+#: Provider outputs may be bigger than user uploads (4K at 21:9), never unbounded.
+OUTPUT_LIMITS = ImageLimits(
+    max_bytes=50_000_000, min_side=16, max_side=HARD_MAX_SIDE, max_pixels=40_000_000
+)
+#: An output whose ratio is off by more than this share gets a warning.
+RATIO_TOLERANCE = 0.03
+
+
+@dataclass(frozen=True)
+class PreparedSource:
+    image: InputImage
+    width: int
+    height: int
+
+
+def prepare_source(data: bytes) -> PreparedSource:
+    """The ad as Gemini takes it: PNG/JPEG/WebP as uploaded; BMP or too large re-encoded."""
+    fmt = sniff_format(data[:32])
+    header = decode_image_header(data)
+    if fmt in ("png", "jpeg", "webp") and header is not None and len(data) <= MAX_INLINE_BYTES:
+        return PreparedSource(InputImage(data, content_type_for(fmt)), header.width, header.height)
+    decoded = decode_image(data, OUTPUT_LIMITS)
+    # JPEG at high quality keeps a 4096 px ad well under the inline limit.
+    out_fmt: OutputFormat = "png" if decoded.has_alpha and fmt != "jpeg" else "jpeg"
+    encoded = encode_image(decoded.image, out_fmt, quality=93)
+    if len(encoded) > MAX_INLINE_BYTES:
+        encoded, out_fmt = encode_image(decoded.image, "jpeg", quality=88), "jpeg"
+    return PreparedSource(
+        InputImage(encoded, content_type_for(out_fmt)), decoded.width, decoded.height
+    )
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    warnings: tuple[str, ...]
+
+
+def check_output(data: bytes, image_size: str, aspect_ratio: str) -> CheckedImage:
+    """Decode the provider's image under OUTPUT_LIMITS; say where it misses the request."""
+    decoded = decode_image(data, OUTPUT_LIMITS)
+    fmt: str = decoded.format
+    if fmt not in ("png", "jpeg", "webp"):
+        data, fmt = encode_image(decoded.image, "png"), "png"
+    warnings: list[str] = []
+    long_side = max(decoded.width, decoded.height)
+    wanted = IMAGE_SIZE_PX.get(image_size, 1024)
+    if long_side < wanted * 0.9:
+        warnings.append(
+            f"asked for {image_size} ({wanted} px), the model returned"
+            f" {decoded.width}x{decoded.height}"
+        )
+    w, h = (int(part) for part in aspect_ratio.split(":"))
+    if abs(decoded.width / decoded.height - w / h) > RATIO_TOLERANCE * (w / h):
+        warnings.append(
+            f"asked for aspect ratio {aspect_ratio}, the model returned"
+            f" {decoded.width}x{decoded.height}"
+        )
+    return CheckedImage(data, content_type_for(fmt), decoded.width, decoded.height, tuple(warnings))
+
+
+def prompt_for(request: LocalizeRequest, source_size: tuple[int, int] | None) -> LocalizePrompt:
+    return build_prompt(
+        PromptInput(
+            source_language=request.source_language,
+            target_language=request.target_language,
+            market=request.market,
+            preserve_people=request.preserve_people,
+            image_size=request.image_size,
+            aspect_ratio=request.aspect_ratio,
+            translations=request.translations,
+            brand_terms=request.brand_terms,
+            source_size=source_size,
+        )
+    )
+
+
+class GeminiLocalizer:
+    """Generative localization; at most ``concurrency`` requests in flight per process."""
+
+    name = "gemini"
+
+    def __init__(
+        self, provider: ImageProvider, *, model: str | None = None, concurrency: int = 15
+    ) -> None:
+        self._provider = provider
+        self.model = model or provider.default_model
+        self.concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
+
+    @property
+    def engine_id(self) -> str:
+        return f"gemini:{self.model}"
+
+    def availability(self) -> Availability:
+        found = self._provider.availability()
+        if not found.available:
+            return Availability.missing(f"not configured (set {SETTING})")
+        return Availability.ok(f"model {self.model}, {self.concurrency} requests at a time")
+
+    def _gate(self) -> asyncio.Semaphore:
+        # Made on first use, inside the running loop that will wait on it.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        return self._slots
+
+    async def localize(self, request: LocalizeRequest, cpu: CpuRunner) -> LocalizedImage:
+        """One ``generateContent`` call with the ad and the built prompt; image checked."""
+        source = await cpu(prepare_source, request.image)
+        prompt = prompt_for(request, (source.width, source.height))
+        ratio = (
+            ratio_for_size(source.width, source.height)
+            if request.aspect_ratio == "keep"
+            else request.aspect_ratio
+        )
+        edit = ImageRequest(
+            prompt=prompt.text,
+            model=self.model,
+            aspect_ratio=ratio,
+            resolution=request.image_size,
+            images=(source.image,),
+        )
+        async with self._gate():
+            result = await self._provider.edit(edit)
+        if not result.images:
+            raise ProviderError("gemini returned no image", details={"provider": "gemini"})
+        try:
+            checked = await cpu(check_output, result.images[0].data, request.image_size, ratio)
+        except InvalidImage as exc:
+            raise ProviderError(
+                f"gemini returned a file that is not a usable image: {exc.message}",
+                details={"provider": "gemini", "cause": exc.code},
+            ) from exc
+        details = {
+            "prompt_sha256": hashlib.sha256(prompt.text.encode()).hexdigest(),
+            "aspect_ratio": ratio,
+            "image_size": request.image_size,
+        }
+        if "text" in result.meta:
+            details["provider_text"] = str(result.meta["text"])[:500]
+        return LocalizedImage(
+            data=checked.data,
+            content_type=checked.content_type,
+            width=checked.width,
+            height=checked.height,
+            engine=result.engine_id,
+            warnings=checked.warnings,
+            details=details,
+        )
