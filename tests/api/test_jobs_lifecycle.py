@@ -238,3 +238,16 @@ async def test_an_oversized_job_request_is_refused_while_it_arrives(
     response = await client.post("/v1/jobs", content=body(), headers=headers)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+async def test_an_oversized_declared_body_is_refused_unread_with_a_json_error(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    headers = {**user.headers, "Content-Type": "application/json"}
+    big = b'{"kind": "test_flaky", "pad": "' + b"x" * 1_100_000 + b'"}'
+    response = await client.post("/v1/jobs", content=big, headers=headers)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    sync = await client.post("/v1/remove-background", content=big, headers=headers)
+    assert sync.status_code == 413
+    assert sync.json()["error"]["code"] == "request_too_large"

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from pictor import __version__
 from pictor.api import errors
 from pictor.api.deps import KeyCache
+from pictor.api.limits import BodyLimitMiddleware
 from pictor.api.routers import (
     health,
     jobs,
@@ -60,5 +61,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(openai_images.router)
     app.include_router(watermark_templates_router.router)
     app.include_router(localization.router)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     return app

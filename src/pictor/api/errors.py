@@ -36,6 +36,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "database_unavailable": 503,
     "rate_limited": 429,
     "job_timeout": 504,
+    "job_canceled": 409,
+    "input_missing": 422,
+    "unsupported_image_layout": 422,
     "worker_lost": 503,
 }
 
@@ -63,7 +66,7 @@ def status_for_code(code: str) -> int:
         return STATUS_BY_CODE[code]
     for cls in _error_classes():
         if cls.__dict__.get("code") == code:
-            return status_for(cls("", code=code))
+            return next((status for k, status in STATUS_BY_CLASS if issubclass(cls, k)), 500)
     return 500
 
 

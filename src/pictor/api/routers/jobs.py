@@ -37,8 +37,6 @@ from pictor.registry import Registry
 from pictor.runtime import Runtime
 
 MAX_WAIT_S = 60
-#: A job request is JSON (images go through /v1/uploads or image_url): 1 MB is plenty.
-MAX_JOB_BODY_BYTES = 1_000_000
 
 
 def parse_prefer_wait(prefer: str | None) -> float | None:
@@ -138,7 +136,6 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
         status_code=201,
         response_model=JobOut,
         summary="Create a job",
-        max_body_size=MAX_JOB_BODY_BYTES,
     )
     async def create_job(
         request: Request,
