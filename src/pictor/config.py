@@ -173,6 +173,14 @@ class LocalizeSettings(BaseModel):
     gemini_model: str | None = Field(
         default=None, description="Image model for localization; default: providers' model."
     )
+    fit: Literal["crop", "pad"] = Field(
+        default="pad", description="relayout: reach the aspect ratio by padding or smart crop."
+    )
+    translator: Literal["gemini", "openai"] | None = Field(
+        default=None, description="relayout: chat provider translating text; default: first set."
+    )
+    translate_gemini_model: str = "gemini-2.5-flash"
+    translate_openai_model: str = "gpt-4o-mini"
 
 
 class LogSettings(BaseModel):

@@ -13,6 +13,8 @@ from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
 from pictor.engines.localize.base import Localizer
 from pictor.engines.localize.gemini import GeminiLocalizer
+from pictor.engines.localize.relayout import RelayoutLocalizer
+from pictor.engines.localize.translators import build_translator
 from pictor.engines.logo.base import LogoDesigner
 from pictor.engines.logo.designer import ProceduralLogoDesigner
 from pictor.engines.segment.base import Segmenter
@@ -131,6 +133,14 @@ def build_engines(settings: Settings) -> Engines:
             engines.providers.get("gemini"),
             model=settings.localize.gemini_model,
             concurrency=settings.localize.concurrency,
+        ),
+    )
+    engines.localizers.register(
+        "relayout",
+        RelayoutLocalizer(
+            build_translator(settings),
+            fit=settings.localize.fit,
+            inpaint_radius=settings.inpaint.radius,
         ),
     )
     inpaint = settings.inpaint
