@@ -1,7 +1,7 @@
 """A fake Gemini API for localization: tests/generate's FakeGemini, answering per language.
 
-The prompt names its target ("Target language: Japanese (日本語, ..."), so the fake can
-fail chosen languages, answer others after a delay, and return an image of the size and
+The prompt names its target ("Target language: Japanese; native name 日本語; ..."), so
+the fake can fail chosen languages, answer others after a delay, and return an image of the size and
 aspect ratio asked for in the image config, coloured per language so a test can tell
 which market a file came from.
 """
@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from PIL import Image
 from tests.generate.fakes import FakeGemini, Reply, respond
 
-_TARGET = re.compile(r"Target language: ([^(]+?) \(")
+_TARGET = re.compile(r"Target language: (.+?); native name")
 SIZE_PX = {"1K": 1024, "2K": 2048, "4K": 4096}
 
 
@@ -62,6 +62,9 @@ class LocalizeGemini(FakeGemini):
         self.delay_s = 0.0
         #: Share of the asked size the answer has (small answers keep tests fast).
         self.scale = 1.0
+        #: One PNG returned to every request (benchmarks: no encoding in the fake).
+        self.fixed_png: bytes | None = None
+        self._fixed_b64 = ("", b"")
 
     def reset(self) -> None:
         super().reset()
@@ -69,6 +72,18 @@ class LocalizeGemini(FakeGemini):
         self.script = {}
         self.delay_s = 0.0
         self.scale = 1.0
+        self.fixed_png = None
+
+    def _image(self, body: dict[str, Any], language: str) -> bytes:
+        width, height = image_size_for(body.get("generationConfig") or {}, self.scale)
+        return solid_png(width, height, colour_for(language))
+
+    def _fixed(self) -> str:
+        if self.fixed_png is None:
+            return ""
+        if self._fixed_b64[1] is not self.fixed_png:
+            self._fixed_b64 = (base64.b64encode(self.fixed_png).decode(), self.fixed_png)
+        return self._fixed_b64[0]
 
     @staticmethod
     def target_of(body: dict[str, Any]) -> str:
@@ -90,8 +105,7 @@ class LocalizeGemini(FakeGemini):
             return respond(queued.pop(0))
         if language in self.fail:
             return respond(self.fail[language])
-        width, height = image_size_for(body.get("generationConfig") or {}, self.scale)
-        data = base64.b64encode(solid_png(width, height, colour_for(language))).decode()
+        data = self._fixed() or base64.b64encode(self._image(body, language)).decode()
         return JSONResponse(
             {
                 "candidates": [

@@ -15,6 +15,7 @@ from pictor.api.routers import (
     health,
     jobs,
     localization,
+    localizations,
     me,
     openai_images,
     remove_background,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(openai_images.router)
     app.include_router(watermark_templates_router.router)
     app.include_router(localization.router)
+    app.include_router(localizations.router)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     return app

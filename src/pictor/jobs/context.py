@@ -59,6 +59,9 @@ class JobContext:
     outputs: list[PendingOutput] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     engine: str | None = None
+    #: What the job costs once it succeeded, when the pipeline knows better than the
+    #: price reserved at submit (a localize job pays only for the languages it made).
+    charge: int | None = None
 
     async def input_bytes(self, index: int = 0) -> bytes:
         """The raw bytes of input ``index`` (an upload artifact of the job's owner)."""

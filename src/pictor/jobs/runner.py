@@ -206,6 +206,7 @@ class Runner:
             result=ctx.result,
             engine=ctx.engine,
             artifacts=[pending.artifact for pending in ctx.outputs],
+            **({} if ctx.charge is None else {"cost": ctx.charge}),
         )
         if not ok:
             await ctx.discard_outputs()

@@ -95,7 +95,7 @@ def new_job(
         webhook_url=sub.webhook_url,
         idempotency_key=sub.idempotency_key,
         request_hash=sub.request_hash,
-        cost=spec.cost,
+        cost=spec.cost if spec.cost_for is None else spec.cost_for(sub.params),
         progress=0,
         stage="queued",
         attempts=0,

@@ -84,8 +84,8 @@ def build_prompt(spec: PromptInput) -> LocalizePrompt:
 
 def _language_label(language: Language) -> str:
     return (
-        f"{language.english_name} ({language.native_name}, {language.script} script,"
-        f" {language.code})"
+        f"{language.english_name}; native name {language.native_name};"
+        f" script {language.script}; language tag {language.code}"
     )
 
 
@@ -97,8 +97,8 @@ def objective(spec: PromptInput) -> PromptSection:
         (
             "Localize the attached product advertisement for the"
             f" {market.name} market ({market.region}).",
-            f"Target language: {_language_label(target)}; the source text is in"
-            f" {spec.source_language.english_name}.",
+            f"Target language: {_language_label(target)}.",
+            f"The source text is in {spec.source_language.english_name}.",
             "The result must look as if the ad had been made for this market from the start:"
             " the same ad, not a new design.",
         ),

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from pictor.pipelines import generate, remove_background
 from pictor.pipelines.erase import SPEC as ERASE_SPEC
+from pictor.pipelines.localize import SPEC as LOCALIZE_SPEC
 from pictor.pipelines.logo import SPEC as LOGO_SPEC
 from pictor.pipelines.remove_watermark import SPEC as REMOVE_WATERMARK_SPEC
 from pictor.pipelines.spec import PipelineSpec
@@ -25,6 +26,7 @@ def build_catalog(
     catalog.register(generate.GENERATE.kind, generate.GENERATE)
     catalog.register(generate.EDIT.kind, generate.EDIT)
     catalog.register(LOGO_SPEC.kind, LOGO_SPEC)
+    catalog.register(LOCALIZE_SPEC.kind, LOCALIZE_SPEC)
     for module_name in plugins:
         module = importlib.import_module(module_name)
         register = getattr(module, "register", None)

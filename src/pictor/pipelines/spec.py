@@ -23,6 +23,8 @@ class PipelineSpec:
     run: Callable[[JobContext, Any], Awaitable[None]]
     #: Price in credits of one job of this kind (the ledger charges it in a later issue).
     cost: int
+    #: Price from the params when it depends on them (say, per language); else ``cost``.
+    cost_for: Callable[[Any], int] | None = None
     min_inputs: int = 1
     max_inputs: int = 1
     timeout_s: float = 300.0

@@ -40,12 +40,23 @@ class PreparedSource:
     height: int
 
 
+def source_as_uploaded(data: bytes) -> PreparedSource | None:
+    """A PNG/JPEG/WebP under the inline limit goes as it is (its header read, no pixels)."""
+    fmt = sniff_format(data[:32])
+    if fmt not in ("png", "jpeg", "webp") or len(data) > MAX_INLINE_BYTES:
+        return None
+    header = decode_image_header(data)
+    if header is None:
+        return None
+    return PreparedSource(InputImage(data, content_type_for(fmt)), header.width, header.height)
+
+
 def prepare_source(data: bytes) -> PreparedSource:
     """The ad as Gemini takes it: PNG/JPEG/WebP as uploaded; BMP or too large re-encoded."""
+    ready = source_as_uploaded(data)
+    if ready is not None:
+        return ready
     fmt = sniff_format(data[:32])
-    header = decode_image_header(data)
-    if fmt in ("png", "jpeg", "webp") and header is not None and len(data) <= MAX_INLINE_BYTES:
-        return PreparedSource(InputImage(data, content_type_for(fmt)), header.width, header.height)
     decoded = decode_image(data, OUTPUT_LIMITS)
     # JPEG at high quality keeps a 4096 px ad well under the inline limit.
     out_fmt: OutputFormat = "png" if decoded.has_alpha and fmt != "jpeg" else "jpeg"
@@ -136,7 +147,9 @@ class GeminiLocalizer:
 
     async def localize(self, request: LocalizeRequest, cpu: CpuRunner) -> LocalizedImage:
         """One ``generateContent`` call with the ad and the built prompt; image checked."""
-        source = await cpu(prepare_source, request.image)
+        # Most ads go as uploaded: only a re-encode is worth a trip to the CPU pool.
+        ready = source_as_uploaded(request.image)
+        source = ready if ready is not None else await cpu(prepare_source, request.image)
         prompt = prompt_for(request, (source.width, source.height))
         ratio = (
             ratio_for_size(source.width, source.height)
