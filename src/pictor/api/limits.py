@@ -93,7 +93,7 @@ class BodyLimitMiddleware:
     def _is_multipart(scope: Scope) -> bool:
         for name, value in scope.get("headers", []):
             if name == b"content-type":
-                return value.lower().startswith(b"multipart/")
+                return bool(value.lower().startswith(b"multipart/"))
         return False
 
     @staticmethod
