@@ -2,6 +2,8 @@
 
 One ``generateContent`` call per image: text and inline image parts in, inline image
 parts out. Thought parts are skipped; safety finish reasons become ``content_blocked``.
+``generate_json`` asks a text model for JSON to a schema (relayout's translations) with
+the same client settings, error mapping and retries.
 """
 
 from __future__ import annotations
@@ -87,11 +89,7 @@ class GeminiProvider:
         if not self._api_key:
             raise ProviderNotConfigured(f"the gemini provider is not configured; set {SETTING}")
         if self._client is None:
-            # No SDK retries (retry_options unset): with_retries owns them.
-            options = types.HttpOptions(
-                base_url=self._base_url, timeout=int(self._request_timeout_s * 1000)
-            )
-            self._client = genai.Client(api_key=self._api_key, vertexai=False, http_options=options)
+            self._client = make_client(self._api_key, self._base_url, self._request_timeout_s)
         return self._client
 
     async def generate(
@@ -165,20 +163,66 @@ class GeminiProvider:
             ) from exc
 
     def _api_error(self, exc: genai_errors.APIError) -> Exception:
-        status = int(exc.code or 0)
-        message = redact(str(exc.message or exc.status or exc), [self._api_key])
-        if status in RETRY_STATUSES:
-            headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-            retry_after = parse_retry_after(headers.get("retry-after"))
-            return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
-        details = {"provider": self.name, "status": status}
-        # Gemini answers a wrong key with 400 INVALID_ARGUMENT "API key not valid".
-        if status in (401, 403) or (status == 400 and "api key" in message.lower()):
-            return ProviderAuthFailed(
-                f"gemini refused the API key (HTTP {status}: {message}); check {SETTING}",
-                details=details,
-            )
-        return ProviderError(f"gemini: HTTP {status}: {message}", details=details)
+        return _api_error(exc, self._api_key)
+
+
+def make_client(api_key: str | None, base_url: str | None, timeout_s: float) -> genai.Client:
+    """An SDK client with no retries of its own (``with_retries`` owns them)."""
+    options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
+    return genai.Client(api_key=api_key, vertexai=False, http_options=options)
+
+
+async def generate_json(
+    client: genai.Client,
+    *,
+    model: str,
+    prompt: str,
+    schema: dict[str, object],
+    api_key: str | None,
+    request_timeout_s: float,
+    retry: RetryPolicy,
+    deadline: float,
+) -> str:
+    """One ``generateContent`` answering ``application/json`` to ``schema``; returns
+    the answer's text, retried like image calls."""
+    config = types.GenerateContentConfig(
+        response_mime_type="application/json", response_json_schema=schema, temperature=0.2
+    )
+
+    async def call() -> str:
+        try:
+            async with asyncio.timeout(request_timeout_s):
+                reply = await client.aio.models.generate_content(
+                    model=model, contents=prompt, config=config
+                )
+        except genai_errors.APIError as exc:
+            raise _api_error(exc, api_key) from exc
+        except (TimeoutError, httpx2.TimeoutException) as exc:
+            raise RetryableCall("no answer in time", timed_out=True) from exc
+        except httpx2.TransportError as exc:
+            raise RetryableCall(f"connection failed ({type(exc).__name__})") from exc
+        if not reply.text:
+            raise ProviderError("gemini: the answer had no text", details={"model": model})
+        return reply.text
+
+    return await with_retries(call, retry, provider="gemini", deadline=deadline)
+
+
+def _api_error(exc: genai_errors.APIError, api_key: str | None) -> Exception:
+    status = int(exc.code or 0)
+    message = redact(str(exc.message or exc.status or exc), [api_key])
+    if status in RETRY_STATUSES:
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
+    details = {"provider": "gemini", "status": status}
+    # Gemini answers a wrong key with 400 INVALID_ARGUMENT "API key not valid".
+    if status in (401, 403) or (status == 400 and "api key" in message.lower()):
+        return ProviderAuthFailed(
+            f"gemini refused the API key (HTTP {status}: {message}); check {SETTING}",
+            details=details,
+        )
+    return ProviderError(f"gemini: HTTP {status}: {message}", details=details)
 
 
 def _contents(request: ImageRequest) -> list[types.Content]:

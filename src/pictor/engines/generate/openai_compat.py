@@ -2,7 +2,9 @@
 
 ``images.generate`` and ``images.edit`` (multipart, several ``image[]`` parts and an
 optional ``mask``); answers as ``b64_json`` or as ``url`` (fetched SSRF-guarded at once).
-The base URL is a setting, so local servers speaking this API work too.
+The base URL is a setting, so local servers speaking this API work too. ``chat_json``
+asks a chat model for JSON to a schema (relayout's translations) with the same client
+settings, error mapping and retries.
 """
 
 from __future__ import annotations
@@ -75,13 +77,7 @@ class OpenAIImagesProvider:
         if not (self._api_key or self._base_url):
             raise ProviderNotConfigured(f"the openai provider is not configured; set {SETTING}")
         if self._client is None:
-            self._client = openai.AsyncOpenAI(
-                # Local servers often need no key; the SDK insists on one.
-                api_key=self._api_key or "unused",
-                base_url=self._base_url,
-                max_retries=0,  # with_retries owns retries
-                timeout=self._request_timeout_s,
-            )
+            self._client = make_client(self._api_key, self._base_url, self._request_timeout_s)
         return self._client
 
     async def generate(
@@ -133,40 +129,8 @@ class OpenAIImagesProvider:
         return args
 
     async def _call(self, pending: Any) -> ImagesResponse:
-        try:
-            async with asyncio.timeout(self._request_timeout_s):
-                response: ImagesResponse = await pending
-        except openai.APITimeoutError as exc:
-            raise RetryableCall("no answer in time", timed_out=True) from exc
-        except TimeoutError as exc:
-            raise RetryableCall("no answer in time", timed_out=True) from exc
-        except openai.APIConnectionError as exc:
-            raise RetryableCall("connection failed") from exc
-        except openai.APIStatusError as exc:
-            raise self._status_error(exc) from exc
-        except openai.APIResponseValidationError as exc:
-            raise ProviderError(
-                "openai: malformed response", details={"provider": self.name}
-            ) from exc
+        response: ImagesResponse = await _answer(pending, self._request_timeout_s, self._api_key)
         return response
-
-    def _status_error(self, exc: openai.APIStatusError) -> Exception:
-        status = exc.status_code
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
-        message = redact(str(error.get("message") or exc.message), [self._api_key])
-        if status in RETRY_STATUSES:
-            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
-            return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
-        details = {"provider": self.name, "status": status}
-        if status in (401, 403):
-            return ProviderAuthFailed(
-                f"openai refused the API key (HTTP {status}: {message}); check {SETTING}",
-                details=details,
-            )
-        if error.get("code") in ("content_policy_violation", "moderation_blocked"):
-            return ContentBlocked(f"openai refused to make this image: {message}")
-        return ProviderError(f"openai: HTTP {status}: {message}", details=details)
 
     async def _result(self, model: str, response: ImagesResponse) -> GenerationResult:
         images: list[GeneratedImage] = []
@@ -190,3 +154,84 @@ class OpenAIImagesProvider:
 def _file(index: int, image: InputImage, stem: str = "image") -> tuple[str, bytes, str]:
     ext = _EXT.get(image.content_type, "png")
     return (f"{stem}-{index}.{ext}", image.data, image.content_type)
+
+
+def make_client(api_key: str | None, base_url: str | None, timeout_s: float) -> openai.AsyncOpenAI:
+    """An SDK client with no retries of its own (``with_retries`` owns them)."""
+    return openai.AsyncOpenAI(
+        # Local servers often need no key; the SDK insists on one.
+        api_key=api_key or "unused",
+        base_url=base_url,
+        max_retries=0,
+        timeout=timeout_s,
+    )
+
+
+async def chat_json(
+    client: openai.AsyncOpenAI,
+    *,
+    model: str,
+    system: str,
+    prompt: str,
+    schema: dict[str, object],
+    schema_name: str,
+    api_key: str | None,
+    request_timeout_s: float,
+    retry: RetryPolicy,
+    deadline: float,
+) -> str:
+    """One chat completion whose answer follows ``schema`` (``response_format``
+    json_schema, strict); returns the answer's text, retried like image calls."""
+    response_format: Any = {
+        "type": "json_schema",
+        "json_schema": {"name": schema_name, "strict": True, "schema": schema},
+    }
+    messages: list[Any] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": prompt},
+    ]
+
+    async def call() -> str:
+        pending = client.chat.completions.create(
+            model=model, messages=messages, response_format=response_format, temperature=0.2
+        )
+        reply = await _answer(pending, request_timeout_s, api_key)
+        if not reply.choices or reply.choices[0].message.content is None:
+            raise ProviderError("openai: the answer had no content", details={"model": model})
+        return str(reply.choices[0].message.content)
+
+    return await with_retries(call, retry, provider="openai", deadline=deadline)
+
+
+async def _answer(pending: Any, timeout_s: float, api_key: str | None) -> Any:
+    """Await one SDK call, turning its failures into retryable or final errors."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await pending
+    except (openai.APITimeoutError, TimeoutError) as exc:
+        raise RetryableCall("no answer in time", timed_out=True) from exc
+    except openai.APIConnectionError as exc:
+        raise RetryableCall("connection failed") from exc
+    except openai.APIStatusError as exc:
+        raise _status_error(exc, api_key) from exc
+    except openai.APIResponseValidationError as exc:
+        raise ProviderError("openai: malformed response", details={"provider": "openai"}) from exc
+
+
+def _status_error(exc: openai.APIStatusError, api_key: str | None) -> Exception:
+    status = exc.status_code
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
+    message = redact(str(error.get("message") or exc.message), [api_key])
+    if status in RETRY_STATUSES:
+        retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+        return RetryableCall(f"HTTP {status}: {message}", retry_after=retry_after)
+    details = {"provider": "openai", "status": status}
+    if status in (401, 403):
+        return ProviderAuthFailed(
+            f"openai refused the API key (HTTP {status}: {message}); check {SETTING}",
+            details=details,
+        )
+    if error.get("code") in ("content_policy_violation", "moderation_blocked"):
+        return ContentBlocked(f"openai refused to make this image: {message}")
+    return ProviderError(f"openai: HTTP {status}: {message}", details=details)
