@@ -21,7 +21,12 @@ from pictor.errors import EngineUnavailable, JobCanceled, PictorError
 from pictor.jobs.context import JobContext
 from pictor.localization.catalog import load_catalog
 from pictor.pipelines.localize_params import LocalizeParams, Target
-from pictor.pipelines.localize_watermark import CleanedAd, finish_localized
+from pictor.pipelines.localize_watermark import (
+    CleanedAd,
+    finish_localized,
+    finisher,
+    job_marks,
+)
 from pictor.pipelines.spec import PipelineSpec
 
 log = logging.getLogger("pictor.localize")
@@ -86,6 +91,7 @@ class Run:
             aspect_ratio=self.params.aspect_ratio,
             translations=self.params.translations_for(target.language.id),
             brand_terms=tuple(self.params.brand_terms),
+            finish=finisher(*job_marks(self.ctx, self.params.remove_watermark)),
         )
 
     async def one(self, index: int) -> None:

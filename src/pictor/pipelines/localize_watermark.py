@@ -10,19 +10,26 @@ visible nor removed. If the step fails the un-cleaned image is kept, with a warn
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pictor.engines.inpaint.base import Inpainter
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from pictor.engines.inpaint.base import Inpainter, RGBImage
+from pictor.engines.inpaint.mask import grow
+from pictor.engines.inpaint.reverse_alpha import locate, restore
 from pictor.engines.inpaint.templates import MarkTemplate, builtin_templates
-from pictor.engines.localize.base import LocalizedImage
+from pictor.engines.localize.base import LocalizedImage, OutputFinish
 from pictor.errors import PictorError
-from pictor.images.decode import decode_image
-from pictor.images.encode import OutputFormat, make_thumbnail
+from pictor.images.decode import DecodedImage, decode_image
+from pictor.images.encode import OutputFormat, encode_image, make_thumbnail
 from pictor.jobs.context import JobContext
 from pictor.pipelines.generate import OUTPUT_LIMITS
-from pictor.pipelines.remove_watermark import RemoveWatermarkParams, clean_image
+from pictor.pipelines.remove_watermark import RemoveWatermarkParams
 
 log = logging.getLogger("pictor.localize")
 
@@ -58,22 +65,45 @@ class MarkScan:
     engine: str | None
 
 
-def scan_for_marks(
-    data: bytes, content_type: str, marks: list[MarkTemplate], inpainter: Inpainter
-) -> MarkScan:
-    """Try each template in turn on the image (in a child process)."""
-    fmt = _FORMATS.get(content_type, "png")
+@dataclass(frozen=True)
+class Unmarked:
+    pixels: RGBImage
+    found: list[str]
+    engine: str | None
+
+
+def remove_marks(rgb: RGBImage, marks: list[MarkTemplate], inpainter: Inpainter) -> Unmarked:
+    """Each template in turn, with the ``remove_watermark`` job's defaults, on the pixels."""
     found: list[str] = []
     engine: str | None = None
-    current: bytes | None = None
+    out = rgb
     for mark in marks:
-        params = RemoveWatermarkParams(template=mark.name, output_format=fmt)
-        cleaned = clean_image(current or data, params, mark, inpainter, OUTPUT_LIMITS)
-        if cleaned.found:
-            found.append(mark.name)
-            current = cleaned.data
-            engine = cleaned.engine
-    return MarkScan(current, found, engine)
+        params = RemoveWatermarkParams(template=mark.name)
+        hit = locate(out, mark, threshold=params.threshold, search=params.search)
+        if not hit.found:
+            continue
+        restored = restore(out, mark, hit)
+        out, engine = restored.image, f"reverse-alpha:{mark.name}"
+        residue = grow(restored.residue, params.dilate)
+        if np.count_nonzero(residue):
+            out = inpainter.inpaint(out, residue)
+            engine = f"{engine}+{inpainter.engine_id}"
+        found.append(mark.name)
+    return Unmarked(out, found, engine)
+
+
+def scan_decoded(
+    decoded: DecodedImage, content_type: str, marks: list[MarkTemplate], inpainter: Inpainter
+) -> tuple[MarkScan, Image.Image | NDArray[np.uint8]]:
+    """Marks removed from decoded pixels; encoded again only when one was found."""
+    unmarked = remove_marks(np.asarray(decoded.image.convert("RGB")), marks, inpainter)
+    if not unmarked.found:
+        return MarkScan(None, [], None), decoded.image
+    pixels: NDArray[np.uint8] = unmarked.pixels
+    if decoded.has_alpha:
+        pixels = np.dstack([pixels, np.asarray(decoded.image.getchannel("A"))])
+    data = encode_image(pixels, _FORMATS.get(content_type, "png"))
+    return MarkScan(data, unmarked.found, unmarked.engine), pixels
 
 
 @dataclass(frozen=True)
@@ -84,30 +114,57 @@ class FinishedAd:
     thumbnail: Thumbnail
 
 
-def finish_ad(
-    data: bytes, content_type: str, marks: list[MarkTemplate], inpainter: Inpainter | None
+def finish_decoded(
+    decoded: DecodedImage,
+    content_type: str,
+    marks: list[MarkTemplate],
+    inpainter: Inpainter | None,
 ) -> FinishedAd:
-    """Known marks removed (when ``inpainter`` is given) and a thumbnail, in one trip to
-    the CPU pool. A failed scan keeps the image as made, with a warning."""
+    """Known marks removed (when ``inpainter`` is given) and a thumbnail, from pixels
+    decoded once (in the CPU pool). A failed scan keeps the image as made, with a warning."""
     scan: MarkScan | None = None
     warning: str | None = None
+    final: Image.Image | NDArray[np.uint8] = decoded.image
     if inpainter is not None:
         try:
-            scan = scan_for_marks(data, content_type, marks, inpainter)
+            scan, final = scan_decoded(decoded, content_type, marks, inpainter)
         except PictorError as exc:
             warning = f"watermark removal failed ({exc.code}: {exc.message}); image kept as made"
         except Exception as exc:  # an unexpected failure here must not lose a paid image
             log.exception("watermark removal failed")
             warning = f"watermark removal failed ({type(exc).__name__}); image kept as made"
-    final = scan.data if scan is not None and scan.data is not None else data
-    return FinishedAd(scan, warning, thumbnail(final))
+    return FinishedAd(scan, warning, thumbnail(final, decoded.width, decoded.height))
+
+
+def finisher(marks: list[MarkTemplate], inpainter: Inpainter | None) -> OutputFinish:
+    """``finish_decoded`` bound to the job's choices: picklable, for an engine to run."""
+    return functools.partial(finish_decoded, marks=marks, inpainter=inpainter)
+
+
+def finish_ad(
+    data: bytes, content_type: str, marks: list[MarkTemplate], inpainter: Inpainter | None
+) -> FinishedAd:
+    """``finish_decoded`` for an engine that did not run it: one decode, here."""
+    return finish_decoded(decode_image(data, OUTPUT_LIMITS), content_type, marks, inpainter)
+
+
+def job_marks(ctx: JobContext, remove_marks: bool) -> tuple[list[MarkTemplate], Inpainter | None]:
+    """The templates looked for and the inpainter for residues; none when not asked."""
+    if not remove_marks:
+        return [], None
+    return builtin_templates(), ctx.engines.inpainter("opencv-telea")
 
 
 async def finish_localized(ctx: JobContext, image: LocalizedImage, remove_marks: bool) -> CleanedAd:
-    """The ad after the watermark step, with its thumbnail."""
-    marks = builtin_templates() if remove_marks else []
-    inpainter = ctx.engines.inpainter("opencv-telea") if remove_marks else None
-    done = await ctx.run_cpu(finish_ad, image.data, image.content_type, marks, inpainter)
+    """The ad after the watermark step, with its thumbnail: as the engine finished it in
+    its own CPU trip (``LocalizeRequest.finish``), or here, in one trip to the pool."""
+    marks, inpainter = job_marks(ctx, remove_marks)
+    done: FinishedAd
+    if isinstance(image.finished, FinishedAd):
+        done = image.finished
+    else:
+        done = await ctx.run_cpu(finish_ad, image.data, image.content_type, marks, inpainter)
+    image = dataclasses.replace(image, finished=None)
     looked = [mark.name for mark in marks]
     report = None if not remove_marks else {"looked_for": looked, "found": None}
     warnings = () if done.warning is None else (done.warning,)
@@ -122,12 +179,11 @@ async def finish_localized(ctx: JobContext, image: LocalizedImage, remove_marks:
     return CleanedAd(cleaned, report, warnings, done.thumbnail)
 
 
-def thumbnail(data: bytes) -> Thumbnail:
+def thumbnail(pixels: Image.Image | NDArray[np.uint8], width: int, height: int) -> Thumbnail:
     """A WebP of at most THUMBNAIL_PX on its long side."""
-    decoded = decode_image(data, OUTPUT_LIMITS)
-    scale = min(1.0, THUMBNAIL_PX / max(decoded.width, decoded.height))
+    scale = min(1.0, THUMBNAIL_PX / max(width, height))
     return Thumbnail(
-        make_thumbnail(decoded.image, THUMBNAIL_PX),
-        max(1, round(decoded.width * scale)),
-        max(1, round(decoded.height * scale)),
+        make_thumbnail(pixels, THUMBNAIL_PX),
+        max(1, round(width * scale)),
+        max(1, round(height * scale)),
     )

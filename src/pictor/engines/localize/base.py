@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
 from pictor.engines.availability import Availability
+from pictor.images.decode import DecodedImage
 from pictor.localization.catalog import Language, Market
 
 T = TypeVar("T")
@@ -15,6 +16,12 @@ ImageSize = Literal["1K", "2K", "4K"]
 #: Long side in pixels of each image size.
 IMAGE_SIZE_PX: dict[str, int] = {"1K": 1024, "2K": 2048, "4K": 4096}
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+
+
+#: Work the job wants on an engine's decoded output (watermark scan, thumbnail), given
+#: the pixels and the content type stored; picklable. Its result is
+#: ``LocalizedImage.finished``.
+OutputFinish = Callable[[DecodedImage, str], object]
 
 
 class CpuRunner(Protocol):
@@ -38,6 +45,9 @@ class LocalizeRequest:
     """Source text → target text supplied by the user, for this target language."""
     brand_terms: tuple[str, ...] = ()
     """Never translated."""
+    finish: OutputFinish | None = None
+    """Run on the output by an engine that decodes it anyway (in the same CPU trip), so
+    the image is decoded once; an engine may ignore it (the job then runs it itself)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class LocalizedImage:
     warnings: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     """Engine facts for the result: texts found, texts left untranslated, prompt id..."""
+    finished: object | None = None
+    """What ``LocalizeRequest.finish`` returned, when the engine ran it."""
 
 
 class Localizer(Protocol):
