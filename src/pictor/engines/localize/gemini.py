@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pictor.engines.availability import Availability
 from pictor.engines.generate.base import ImageProvider, ImageRequest, InputImage, ratio_for_size
 from pictor.engines.generate.errors import ProviderError
-from pictor.engines.localize.base import IMAGE_SIZE_PX, CpuRunner, LocalizedImage, LocalizeRequest
+from pictor.engines.localize.base import (
+    IMAGE_SIZE_PX,
+    CpuRunner,
+    LocalizedImage,
+    LocalizeRequest,
+    OutputFinish,
+)
 from pictor.errors import InvalidImage
 from pictor.images.decode import decode_image, sniff_format
 from pictor.images.encode import OutputFormat, content_type_for, encode_image
@@ -76,10 +82,16 @@ class CheckedImage:
     width: int
     height: int
     warnings: tuple[str, ...]
+    finished: object | None = None
 
 
-def check_output(data: bytes, image_size: str, aspect_ratio: str) -> CheckedImage:
-    """Decode the provider's image under OUTPUT_LIMITS; say where it misses the request."""
+def check_output(
+    data: bytes, image_size: str, aspect_ratio: str, finish: OutputFinish | None = None
+) -> CheckedImage:
+    """Decode the provider's image under OUTPUT_LIMITS; say where it misses the request.
+
+    The bytes are kept as they came unless the format is not PNG/JPEG/WebP. ``finish``
+    (the job's watermark scan and thumbnail) runs on the same decoded pixels."""
     decoded = decode_image(data, OUTPUT_LIMITS)
     fmt: str = decoded.format
     if fmt not in ("png", "jpeg", "webp"):
@@ -98,7 +110,11 @@ def check_output(data: bytes, image_size: str, aspect_ratio: str) -> CheckedImag
             f"asked for aspect ratio {aspect_ratio}, the model returned"
             f" {decoded.width}x{decoded.height}"
         )
-    return CheckedImage(data, content_type_for(fmt), decoded.width, decoded.height, tuple(warnings))
+    content_type = content_type_for(fmt)
+    finished = finish(decoded, content_type) if finish is not None else None
+    return CheckedImage(
+        data, content_type, decoded.width, decoded.height, tuple(warnings), finished
+    )
 
 
 def prompt_for(request: LocalizeRequest, source_size: tuple[int, int] | None) -> LocalizePrompt:
@@ -169,7 +185,9 @@ class GeminiLocalizer:
         if not result.images:
             raise ProviderError("gemini returned no image", details={"provider": "gemini"})
         try:
-            checked = await cpu(check_output, result.images[0].data, request.image_size, ratio)
+            checked = await cpu(
+                check_output, result.images[0].data, request.image_size, ratio, request.finish
+            )
         except InvalidImage as exc:
             raise ProviderError(
                 f"gemini returned a file that is not a usable image: {exc.message}",
@@ -190,4 +208,5 @@ class GeminiLocalizer:
             engine=result.engine_id,
             warnings=checked.warnings,
             details=details,
+            finished=checked.finished,
         )
