@@ -4,7 +4,9 @@ The form is what marketers' tools send: the ad in ``file`` (or ``image``), and f
 list fields (``target_languages``, ``target_markets``, ``brand_terms``) may repeat or
 be one comma-separated value (``brand_terms`` also a JSON array, as names may hold
 commas); ``translations`` is a JSON object. It is the same job as ``POST /v1/jobs``
-with ``kind: "localize"``.
+with ``kind: "localize"``, with the same ``Idempotency-Key`` rules: the key names the
+form (its params and the ad's SHA-256), so a retried form gets the same job and a
+different form under the same key is refused (409 ``idempotency_key_reused``).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from pictor.artifacts.service import store_upload
 from pictor.errors import Conflict, InvalidInput
 from pictor.jobs.errors import JobNotFound
 from pictor.jobs.events import publishing
+from pictor.jobs.records import JobRecord
 from pictor.jobs.repository import JobRepository
 from pictor.jobs.schemas import JobOut
-from pictor.jobs.service import JobService, Submission
+from pictor.jobs.service import JobService, Submission, check_replay, request_hash
+from pictor.jobs.transitions import by_idempotency_key
 from pictor.pipelines.localize_params import LocalizeParams
 from pictor.runtime import Runtime
 
@@ -129,29 +133,75 @@ async def _store_ad(runtime: Runtime, owner_id: str, form: LocalizationForm) -> 
     return artifact
 
 
+async def _replayed(
+    runtime: Runtime, owner_id: str, key: str | None, sub: Submission
+) -> JobRecord | None:
+    """The job an earlier form with this Idempotency-Key made (409 if its form differs)."""
+    if key is None:
+        return None
+    existing = await runtime.db.read(lambda conn: by_idempotency_key(conn, owner_id, key))
+    return check_replay(existing, sub)
+
+
+async def _submission(
+    runtime: Runtime, form: LocalizationForm, ad: Artifact | None, key: str | None
+) -> Submission:
+    """The job the form asks for; checked before anything is written."""
+    if ad is None:
+        raise InvalidInput("send the ad as a file in `file`", field="file")
+    params = params_from_form(form.values)
+    spec = runtime.catalog.get("localize")
+    if spec.check is not None:
+        spec.check(params, runtime.engines)  # engine_unavailable keeps no upload
+    named = {"kind": "localize", "params": params.model_dump(mode="json"), "ad": ad.sha256}
+    return Submission(
+        kind="localize",
+        upload_ids=[ad.id],
+        params=params,
+        idempotency_key=key,
+        request_hash=request_hash(named) if key else None,
+    )
+
+
 @router.post("", status_code=201, response_model=JobOut, summary="Localize an ad (multipart)")
 async def create_localization(
     request: Request,
     runtime: RuntimeDep,
     principal: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     prefer: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The ad in `file`, targets in `target_languages` / `target_markets` (repeated or
-    comma-separated); creates a `localize` job. `Prefer: wait=N` holds the answer."""
+    comma-separated); creates a `localize` job. `Prefer: wait=N` holds the answer;
+    the same `Idempotency-Key` with the same form (and ad) answers the same job (200)."""
     wait = parse_prefer_wait(prefer)
     form = LocalizationForm(request)
     ad = await _store_ad(runtime, principal.user_id, form)
     try:
-        if ad is None:
-            raise InvalidInput("send the ad as a file in `file`", field="file")
-        params = params_from_form(form.values)
-        spec = runtime.catalog.get("localize")
-        if spec.check is not None:
-            spec.check(params, runtime.engines)  # engine_unavailable keeps no upload
+        sub = await _submission(runtime, form, ad, idempotency_key)
+        existing = await _replayed(runtime, principal.user_id, idempotency_key, sub)
     except BaseException:
         if ad is not None:
             await runtime.store.delete(ad.storage_key)
         raise
+    assert ad is not None  # _submission refuses a form without one
+    if existing is not None:
+        await runtime.store.delete(ad.storage_key)  # the first request's copy is the input
+        job_id, created = existing.id, False
+    else:
+        job_id, created = await _submit(runtime, principal.user_id, ad, sub)
+    if wait:
+        await wait_until_final(runtime, job_id, wait)
+    out = await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
+    reply = json_response(out, 201 if created else 200)
+    if wait:
+        reply.headers["Preference-Applied"] = f"wait={wait:g}"
+    return reply
+
+
+async def _submit(
+    runtime: Runtime, owner_id: str, ad: Artifact, sub: Submission
+) -> tuple[str, bool]:
     async with publishing(runtime.db, runtime.bus) as session:
         ArtifactRepository(session).add(ad)
         await session.flush()
@@ -161,19 +211,10 @@ async def create_localization(
             runtime.engines,
             max_attempts=runtime.settings.worker.max_attempts,
         )
-        submitted = await service.submit(
-            principal.user_id, Submission(kind="localize", upload_ids=[ad.id], params=params)
-        )
-    job_id = submitted.job.id
-    if runtime.queue is not None:
-        await runtime.queue.enqueue(job_id)
-    if wait:
-        await wait_until_final(runtime, job_id, wait)
-    out = await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
-    reply = json_response(out, 201)
-    if wait:
-        reply.headers["Preference-Applied"] = f"wait={wait:g}"
-    return reply
+        submitted = await service.submit(owner_id, sub)
+    if submitted.created and runtime.queue is not None:
+        await runtime.queue.enqueue(submitted.job.id)
+    return submitted.job.id, submitted.created
 
 
 class _Sink:
