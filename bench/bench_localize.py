@@ -14,7 +14,7 @@ with ``Prefer: wait`` and measures:
 
 The fake answers a 1024x1024 PNG: flat by default (cheap to decode), or ``--photo``, a
 noisy photo-like PNG of about 3 MB, closer to what Gemini returns (each language then
-pays real decode, scan and thumbnail work in the CPU pool).
+pays one real decode, mark scan and thumbnail, in one trip to the CPU pool).
 """
 
 from __future__ import annotations
