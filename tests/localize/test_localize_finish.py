@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from pictor.engines.inpaint.onnx import OnnxInpainter
 from pictor.engines.inpaint.opencv import OpenCvInpainter
 from pictor.engines.inpaint.reverse_alpha import blend
-from pictor.engines.inpaint.templates import builtin_templates
+from pictor.engines.inpaint.templates import MarkTemplate, builtin_templates
 from pictor.engines.localize.gemini import check_output
 from pictor.images.limits import ImageLimits
 from pictor.pipelines.localize_watermark import FinishedAd, finish_ad, finisher
@@ -79,3 +81,21 @@ def test_without_the_watermark_step_only_a_thumbnail_is_made() -> None:
     assert isinstance(checked.finished, FinishedAd) and checked.finished.scan is None
     assert (checked.finished.thumbnail.width, checked.finished.thumbnail.height) == (200, 256)
     assert len(checked.warnings) == 2  # too small for 1K, not 1:1
+
+
+def test_a_failing_watermark_step_keeps_the_image_as_made_with_a_warning(tmp_path: Path) -> None:
+    """A mark with opaque pixels leaves residue to inpaint, and the inpainter is a model
+    file that cannot load: the ad is kept as made, not lost."""
+    opaque = MarkTemplate(
+        "opaque", np.clip(SAMPLE.alpha * 2, 0, 1).astype(np.float32), placements=SAMPLE.placements
+    )
+    clean = photo()
+    x, y, _, _ = opaque.expected_box(clean.shape[1], clean.shape[0])
+    data = png(blend(clean, opaque, x, y))
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"this is not an onnx model")
+    done = finish_ad(data, "image/png", [opaque], OnnxInpainter(broken))
+
+    assert done.scan is None, "no cleaned image may replace the original"
+    assert done.warning is not None and "image kept as made" in done.warning
+    assert done.thumbnail is not None
