@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from pictor.config import Settings
 from pictor.engines.availability import Availability
@@ -30,6 +31,32 @@ _SETTINGS_FOR = {
 }
 
 
+class _HasAvailability(Protocol):
+    def availability(self) -> Availability: ...
+
+
+E = TypeVar("E", bound=_HasAvailability)
+
+
+def _usable(family: str, name: str, registry: Registry[E]) -> E:
+    """The engine ``name`` of ``family``, or a clear error: not configured (naming the
+    setting), unknown (listing the known ones), or unavailable (saying why)."""
+    if name not in registry and (family, name) in _SETTINGS_FOR:
+        setting = _SETTINGS_FOR[(family, name)]
+        raise EngineUnavailable(
+            f"the {name} {family} engine is not configured; set {setting}",
+            field="params.engine",
+        )
+    engine = registry.get(name)
+    availability = engine.availability()
+    if not availability.available:
+        raise EngineUnavailable(
+            f"the {name} {family} engine is unavailable: {availability.detail}",
+            field="params.engine",
+        )
+    return engine
+
+
 @dataclass
 class Engines:
     segmenters: Registry[Segmenter] = field(default_factory=lambda: Registry("segment engine"))
@@ -44,59 +71,20 @@ class Engines:
         return choose_provider(self.providers, name, self.default_provider)
 
     def segmenter(self, name: str) -> Segmenter:
-        if name not in self.segmenters and ("segment", name) in _SETTINGS_FOR:
-            setting = _SETTINGS_FOR[("segment", name)]
-            raise EngineUnavailable(
-                f"the {name} segment engine is not configured; set {setting}",
-                field="params.engine",
-            )
-        segmenter = self.segmenters.get(name)
-        availability = segmenter.availability()
-        if not availability.available:
-            raise EngineUnavailable(
-                f"the {name} segment engine is unavailable: {availability.detail}",
-                field="params.engine",
-            )
-        return segmenter
+        """``classical`` (no weights) or ``onnx`` (when PICTOR_SEGMENT_MODEL is set)."""
+        return _usable("segment", name, self.segmenters)
 
     def inpainter(self, name: str) -> Inpainter:
         """``opencv-telea``, ``opencv-ns`` or ``onnx`` (when PICTOR_INPAINT_MODEL is set)."""
-        if name not in self.inpainters and ("inpaint", name) in _SETTINGS_FOR:
-            setting = _SETTINGS_FOR[("inpaint", name)]
-            raise EngineUnavailable(
-                f"the {name} inpaint engine is not configured; set {setting}",
-                field="params.engine",
-            )
-        inpainter = self.inpainters.get(name)
-        availability = inpainter.availability()
-        if not availability.available:
-            raise EngineUnavailable(
-                f"the {name} inpaint engine is unavailable: {availability.detail}",
-                field="params.engine",
-            )
-        return inpainter
+        return _usable("inpaint", name, self.inpainters)
 
     def logo_designer(self, name: str) -> LogoDesigner:
         """``procedural``: the logo designer that needs no weights."""
-        designer = self.logo_designers.get(name)
-        availability = designer.availability()
-        if not availability.available:
-            raise EngineUnavailable(
-                f"the {name} logo engine is unavailable: {availability.detail}",
-                field="params.engine",
-            )
-        return designer
+        return _usable("logo", name, self.logo_designers)
 
     def localizer(self, name: str) -> Localizer:
         """``relayout`` (offline OCR + re-render) or ``gemini`` (generative, needs a provider)."""
-        localizer = self.localizers.get(name)
-        availability = localizer.availability()
-        if not availability.available:
-            raise EngineUnavailable(
-                f"the {name} localize engine is unavailable: {availability.detail}",
-                field="params.engine",
-            )
-        return localizer
+        return _usable("localize", name, self.localizers)
 
     def readiness(self) -> dict[str, Availability]:
         report = {f"segment:{name}": seg.availability() for name, seg in self.segmenters.items()}
