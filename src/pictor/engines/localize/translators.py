@@ -25,8 +25,8 @@ from pictor.engines.localize.translate import (
 from pictor.localization.catalog import Language
 
 
-class OpenAIChatTranslator:
-    """Any OpenAI-compatible ``/v1/chat/completions`` with ``response_format`` json_schema."""
+class _ModelTranslator:
+    """What both translation providers are configured with; the client is made lazily."""
 
     def __init__(
         self,
@@ -45,6 +45,10 @@ class OpenAIChatTranslator:
         self._total = total_timeout_s
         self._retry = retry or RetryPolicy()
         self._client: Any = None
+
+
+class OpenAIChatTranslator(_ModelTranslator):
+    """Any OpenAI-compatible ``/v1/chat/completions`` with ``response_format`` json_schema."""
 
     @property
     def name(self) -> str:
@@ -78,26 +82,8 @@ class OpenAIChatTranslator:
         return parse_reply(raw, texts, brand_terms)
 
 
-class GeminiTranslator:
+class GeminiTranslator(_ModelTranslator):
     """Gemini ``generateContent`` with ``responseMimeType: application/json`` and a schema."""
-
-    def __init__(
-        self,
-        api_key: str | None,
-        *,
-        model: str,
-        base_url: str | None = None,
-        request_timeout_s: float = 60.0,
-        total_timeout_s: float = 120.0,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self.model = model
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout = request_timeout_s
-        self._total = total_timeout_s
-        self._retry = retry or RetryPolicy()
-        self._client: Any = None
 
     @property
     def name(self) -> str:
