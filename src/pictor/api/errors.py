@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pictor.errors import (
@@ -23,6 +24,7 @@ from pictor.errors import (
 )
 
 log = logging.getLogger("pictor.api")
+M = TypeVar("M", bound=BaseModel)
 
 STATUS_BY_CODE: dict[str, int] = {
     "file_too_large": 413,
@@ -160,3 +162,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)
+
+
+def validate_params(model: type[M], data: Any) -> M:
+    """Validate fields that did not come as a JSON body (forms, queries) into ``model``,
+    with the first problem as ``invalid_request`` naming its field, like JSON bodies get."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        raise InvalidInput(message, code="invalid_request", field=field) from None

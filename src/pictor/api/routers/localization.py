@@ -6,9 +6,10 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
+from pictor.api.errors import validate_params
 from pictor.engines.generate.base import ratio_for_size
 from pictor.engines.localize.base import LocalizeRequest
 from pictor.engines.localize.gemini import prompt_for
@@ -145,13 +146,4 @@ def _preview_params(**values: Any) -> LocalizeParams:
         "target_languages": [values["target_language"]] if values["target_language"] else [],
         "target_markets": [values["target_market"]] if values["target_market"] else [],
     }
-    try:
-        return LocalizeParams.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise InvalidInput(
-            f"{field}: {first['msg']}" if field else str(first["msg"]),
-            code="invalid_request",
-            field=field,
-        ) from None
+    return validate_params(LocalizeParams, data)

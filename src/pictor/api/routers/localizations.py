@@ -18,9 +18,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
+from pictor.api.errors import validate_params
 from pictor.api.multipart import MalformedForm, MultiFileForm
 from pictor.api.routers.jobs import (
     json_response,
@@ -108,13 +108,7 @@ def params_from_form(values: dict[str, list[str]]) -> LocalizeParams:
     unknown = sorted(set(values) - {*LIST_FIELDS, *TEXT_FIELDS, *BOOL_FIELDS, "translations"})
     if unknown:
         raise InvalidInput(f"unknown form field(s): {', '.join(unknown)}", field=unknown[0])
-    try:
-        return LocalizeParams.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        message = f"{field}: {first['msg']}" if field else str(first["msg"])
-        raise InvalidInput(message, code="invalid_request", field=field) from None
+    return validate_params(LocalizeParams, data)
 
 
 async def _store_ad(runtime: Runtime, owner_id: str, form: LocalizationForm) -> Artifact | None:

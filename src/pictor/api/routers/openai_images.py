@@ -13,10 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
-from pictor.api.errors import status_for_code
+from pictor.api.errors import status_for_code, validate_params
 from pictor.api.multipart import MultiFileForm
 from pictor.api.presenters import file_url
 from pictor.api.routers.jobs import wait_until_final
@@ -94,14 +93,7 @@ def _params(runtime: Runtime, fields: dict[str, Any], model_type: type[GenerateP
             if fields.get(key) not in (None, "")
         },
     }
-    try:
-        return model_type.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(
-            f"{field}: {first['msg']}", code="invalid_request", field=field
-        ) from None
+    return validate_params(model_type, values)
 
 
 def _refuse_oversized_body(request: Request, runtime: Runtime) -> None:

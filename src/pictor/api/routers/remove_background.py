@@ -10,16 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
-from pictor.api.errors import status_for_code
+from pictor.api.errors import status_for_code, validate_params
 from pictor.api.inputs import fetch_as_upload
 from pictor.api.multipart import MalformedForm, StreamingForm
 from pictor.api.routers.jobs import load_job_out, wait_until_final
 from pictor.api.routers.uploads import upload_from_form
 from pictor.artifacts.repository import ArtifactRepository
-from pictor.errors import InvalidInput, PictorError
+from pictor.errors import PictorError
 from pictor.jobs.events import publishing
 from pictor.jobs.service import JobService, Submission
 from pictor.pipelines.remove_background import RemoveBackgroundParams
@@ -30,14 +29,7 @@ SYNC_WAIT_S = 60.0
 
 def _params(fields: dict[str, Any]) -> RemoveBackgroundParams:
     options = {k: v for k, v in fields.items() if k not in ("image_url", "file")}
-    try:
-        return RemoveBackgroundParams.model_validate(options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(
-            f"{field}: {first['msg']}", code="invalid_request", field=field
-        ) from None
+    return validate_params(RemoveBackgroundParams, options)
 
 
 @router.post(
