@@ -9,12 +9,16 @@ the same client settings, error mapping and retries.
 from __future__ import annotations
 
 import asyncio
+import binascii
+import json
 from typing import Any
 
 import httpx2  # google-genai's HTTP client: its transport errors reach us unwrapped
+import pybase64
 import pydantic
 from google import genai
 from google.genai import errors as genai_errors
+from google.genai import models as genai_models
 from google.genai import types
 
 from pictor.engines.availability import Availability
@@ -146,17 +150,24 @@ class GeminiProvider:
     ) -> list[GeneratedImage]:
         try:
             async with asyncio.timeout(self._request_timeout_s):
-                response = await client.aio.models.generate_content(
+                raw = await client.aio.models.generate_content(
                     model=model, contents=contents, config=config
                 )
-            return _images_of(response, texts)
+            return _images_of(parse_answer(raw), texts)
         except genai_errors.APIError as exc:
             raise self._api_error(exc) from exc
         except (TimeoutError, httpx2.TimeoutException) as exc:
             raise RetryableCall("no answer in time", timed_out=True) from exc
         except httpx2.TransportError as exc:
             raise RetryableCall(f"connection failed ({type(exc).__name__})") from exc
-        except (pydantic.ValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (
+            pydantic.ValidationError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            binascii.Error,
+        ) as exc:
             raise ProviderError(
                 f"gemini: malformed response ({type(exc).__name__})",
                 details={"provider": self.name},
@@ -253,7 +264,11 @@ def _config(request: ImageRequest, index: int) -> types.GenerateContentConfig:
         image_config["aspect_ratio"] = ratio
     if request.resolution:
         image_config["image_size"] = request.resolution
-    values: dict[str, Any] = {"response_modalities": ["TEXT", "IMAGE"]}
+    # The raw answer comes back (``parse_answer``): its base64 decoded at SIMD speed.
+    values: dict[str, Any] = {
+        "response_modalities": ["TEXT", "IMAGE"],
+        "should_return_http_response": True,
+    }
     if image_config:
         values["image_config"] = image_config
     if request.seed is not None:
@@ -267,6 +282,33 @@ def _config(request: ImageRequest, index: int) -> types.GenerateContentConfig:
             f"provider_options not accepted by gemini: {exc.errors()[0]['msg']}",
             field="params.provider_options",
         ) from None
+
+
+def parse_answer(raw: types.GenerateContentResponse) -> types.GenerateContentResponse:
+    """The SDK's response model from the raw ``generateContent`` body, inline data decoded
+    with pybase64 first (~0.1 ms for a 2.6 MB image; pydantic's decoder takes ~5 ms of the
+    event loop per answer), then the SDK's own mapping and validation on what is left."""
+    http = raw.sdk_http_response
+    body = http.body if http is not None else None
+    if not body:
+        return raw  # an answer already parsed (or empty): nothing to decode
+    answer = json.loads(body)
+    for candidate in answer.get("candidates") or []:
+        for part in (candidate.get("content") or {}).get("parts") or []:
+            blob = part.get("inlineData")
+            if isinstance(blob, dict) and isinstance(blob.get("data"), str):
+                blob["data"] = _decode64(blob["data"])
+    mapped = genai_models._GenerateContentResponse_from_mldev(answer)
+    return types.GenerateContentResponse._from_response(response=mapped, kwargs={})
+
+
+def _decode64(text: str) -> bytes:
+    try:
+        return pybase64.b64decode(text, validate=True)  # the fast path: strict standard
+    except binascii.Error:
+        # Lenient, as pydantic was: URL-safe alphabet, missing padding, line breaks.
+        text = "".join(text.split())
+        return pybase64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _images_of(response: types.GenerateContentResponse, texts: list[str]) -> list[GeneratedImage]:

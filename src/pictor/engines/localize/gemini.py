@@ -9,6 +9,7 @@ aspect ratio as image config, and validates what comes back.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -117,6 +118,15 @@ def check_output(
     )
 
 
+def check_sent_output(
+    data: bytes, image_size: str, aspect_ratio: str, finish: OutputFinish | None = None
+) -> CheckedImage:
+    """``check_output`` for a CPU-pool trip: bytes kept as sent come back as ``b""``, not
+    as a second 2.6 MB copy through the pool's pipe (an image is never empty)."""
+    checked = check_output(data, image_size, aspect_ratio, finish)
+    return checked if checked.data is not data else dataclasses.replace(checked, data=b"")
+
+
 def prompt_for(request: LocalizeRequest, source_size: tuple[int, int] | None) -> LocalizePrompt:
     return build_prompt(
         PromptInput(
@@ -185,9 +195,8 @@ class GeminiLocalizer:
         if not result.images:
             raise ProviderError("gemini returned no image", details={"provider": "gemini"})
         try:
-            checked = await cpu(
-                check_output, result.images[0].data, request.image_size, ratio, request.finish
-            )
+            sent = result.images[0].data
+            checked = await cpu(check_sent_output, sent, request.image_size, ratio, request.finish)
         except InvalidImage as exc:
             raise ProviderError(
                 f"gemini returned a file that is not a usable image: {exc.message}",
@@ -201,7 +210,7 @@ class GeminiLocalizer:
         if "text" in result.meta:
             details["provider_text"] = str(result.meta["text"])[:500]
         return LocalizedImage(
-            data=checked.data,
+            data=checked.data or sent,
             content_type=checked.content_type,
             width=checked.width,
             height=checked.height,
