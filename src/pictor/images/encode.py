@@ -8,6 +8,7 @@ encoders here only ever see a fresh image built from pixel values.
 from __future__ import annotations
 
 import io
+import math
 from typing import Literal
 
 import numpy as np
@@ -85,10 +86,43 @@ def encode_image(
     return buffer.getvalue()
 
 
+def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The size ``Image.thumbnail`` would pick: aspect kept, rounded to the nearer ratio."""
+    if width <= max_side and height <= max_side:
+        return width, height
+    aspect = width / height
+    if aspect >= 1:
+        x = max_side
+        y = max(
+            1,
+            min(
+                math.floor(x / aspect),
+                math.ceil(x / aspect),
+                key=lambda n: abs(aspect - x / n) if n else math.inf,
+            ),
+        )
+        return x, y
+    y = max_side
+    x = max(
+        1, min(math.floor(y * aspect), math.ceil(y * aspect), key=lambda n: abs(aspect - n / y))
+    )
+    return x, y
+
+
 def make_thumbnail(image: Image.Image | NDArray[np.uint8], max_side: int = 256) -> bytes:
     """A WebP no larger than ``max_side`` on its longest side (never upscaled)."""
     if max_side < 1:
         raise ValueError(f"max_side must be positive, got {max_side}")
+    # Shrink before cleaning: copying full-size pixels costs more than the preview.
+    if not isinstance(image, Image.Image) or image.mode not in ("RGB", "RGBA", "L"):
+        image = _clean_image(image)
+    size = _fit(image.width, image.height, max_side)
+    if size != image.size:
+        # reducing_gap=1: an integer box reduce (area average, ~0.5 ms at 1024 px) does
+        # most of the shrink; LANCZOS only covers the last < 2x. Plenty for a preview.
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
     small = _clean_image(image)
-    small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return encode_image(small, "webp", quality=80)
+    buffer = io.BytesIO()
+    # method 0: ~5x faster than the default 4, and no visible loss at 256 px.
+    small.save(buffer, "WEBP", quality=80, method=0)
+    return buffer.getvalue()
