@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pictor.db.base import utcnow
 from pictor.jobs.models import Job, JobStatus
 
 
@@ -55,30 +54,6 @@ class JobRepository:
         if cursor is not None:
             query = query.where(Job.id < cursor)
         return list(await self.session.scalars(query.order_by(Job.id.desc()).limit(limit)))
-
-    async def claim(self, job_id: str, lease_s: float) -> Job | None:
-        """queued → running for one worker; None if someone else has it or it is not due."""
-        now = utcnow()
-        row = await self.session.execute(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.status == JobStatus.QUEUED,
-                (Job.run_after.is_(None)) | (Job.run_after <= now),
-            )
-            .values(
-                status=JobStatus.RUNNING,
-                attempts=Job.attempts + 1,
-                started_at=func.coalesce(Job.started_at, now),
-                lease_expires_at=now + timedelta(seconds=lease_s),
-                stage="running",
-            )
-            .returning(Job.id)
-        )
-        if row.first() is None:
-            return None
-        job = await self.session.get(Job, job_id, populate_existing=True)
-        return job
 
     async def transition(
         self, job_id: str, *, from_status: str, attempt: int | None = None, **values: Any
