@@ -15,6 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pictor.accounts.settings import AuthSettings
+from pictor.batches.settings import BatchesSettings
+from pictor.billing.settings import BillingSettings
+from pictor.credits.settings import CreditsSettings
+from pictor.gallery.settings import GallerySettings
+from pictor.studio.settings import StudioSettings
+from pictor.webhooks.settings import WebhooksSettings
+
 DEV_SECRET = "pictor-development-secret-change-me"  # noqa: S105 - the refused default
 
 
@@ -221,6 +229,13 @@ class Settings(BaseSettings):
     providers: ProvidersSettings = ProvidersSettings()
     localize: LocalizeSettings = LocalizeSettings()
     log: LogSettings = LogSettings()
+    auth: AuthSettings = AuthSettings()
+    credits: CreditsSettings = CreditsSettings()
+    billing: BillingSettings = BillingSettings()
+    gallery: GallerySettings = GallerySettings()
+    studio: StudioSettings = StudioSettings()
+    batches: BatchesSettings = BatchesSettings()
+    webhooks: WebhooksSettings = WebhooksSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -40,6 +42,30 @@ from pictor.webhooks.signing import user_secret
 log = logging.getLogger("pictor")
 
 
+class Service(Protocol):
+    """Something an area runs beside the jobs (a purge timer, a delivery loop)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def _service_factories() -> dict[str, Callable[[Runtime], Service | None]]:
+    from pictor.batches import background as batches
+    from pictor.credits import background as credits
+    from pictor.gallery import background as gallery
+    from pictor.studio import background as studio
+    from pictor.webhooks import background as webhooks
+
+    return {
+        "batches": batches.attach,
+        "credits": credits.attach,
+        "gallery": gallery.attach,
+        "studio": studio.attach,
+        "webhooks": webhooks.attach,
+    }
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -59,6 +85,8 @@ class Runtime:
     queue: JobQueue | None = None
     reconciler: Reconciler | None = None
     admin_key_created: str | None = None
+    #: Each area's background service by area name (see :func:`_service_factories`).
+    services: dict[str, Service] = field(default_factory=dict)
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
     _deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
@@ -101,8 +129,19 @@ class Runtime:
             await self.reconciler.run_once(recover_all_running=True)
             self._background.append(asyncio.create_task(self._reconcile_forever()))
         self._background.append(asyncio.create_task(self._follow_final_events()))
+        for name, attach in _service_factories().items():
+            service = attach(self)
+            if service is not None:
+                await service.start()
+                self.services[name] = service
 
     async def stop(self) -> None:
+        for service in reversed(list(self.services.values())):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("a service failed to stop")
+        self.services.clear()
         for task in [*self._background, *self._deliveries]:
             task.cancel()
             with suppress(asyncio.CancelledError):

@@ -12,6 +12,12 @@ from pictor.api import errors
 from pictor.api.deps import KeyCache
 from pictor.api.limits import BodyLimitMiddleware
 from pictor.api.routers import (
+    admin,
+    auth,
+    batches,
+    billing,
+    credits,
+    gallery,
     health,
     jobs,
     localization,
@@ -19,7 +25,9 @@ from pictor.api.routers import (
     me,
     openai_images,
     remove_background,
+    studio,
     uploads,
+    webhooks,
 )
 from pictor.api.routers import watermark_templates as watermark_templates_router
 from pictor.config import Settings
@@ -63,6 +71,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(watermark_templates_router.router)
     app.include_router(localization.router)
     app.include_router(localizations.router)
+    for area in (auth, admin, credits, billing, gallery, studio, batches, webhooks):
+        app.include_router(area.router)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     return app

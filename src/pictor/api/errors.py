@@ -37,6 +37,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "storage_unavailable": 503,
     "database_unavailable": 503,
     "rate_limited": 429,
+    "insufficient_credits": 402,
     "job_timeout": 504,
     "job_canceled": 409,
     "input_missing": 422,

@@ -65,6 +65,12 @@ class Job(Base):
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Seconds spent running, summed over attempts (queue wait is derived from timestamps).
     run_seconds: Mapped[float | None] = mapped_column(default=None)
+    #: The batch this job belongs to (None for an interactive job).
+    batch_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    #: Lower runs later: interactive jobs are 0, batch items below.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Which events go to ``webhook_url`` (None: the final one only).
+    webhook_events: Mapped[list[str] | None] = mapped_column(JSONType, default=None)
 
 
 class JobEvent(Base):

@@ -49,6 +49,9 @@ class JobRecord:
     lease_expires_at: datetime | None
     cancel_requested_at: datetime | None
     run_seconds: float | None
+    batch_id: str | None = None
+    priority: int = 0
+    webhook_events: list[str] | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> JobRecord:

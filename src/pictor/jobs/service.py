@@ -54,6 +54,10 @@ class Submission:
     webhook_url: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    #: Events sent to ``webhook_url`` besides the final one ("start", "progress").
+    webhook_events: list[str] | None = None
+    batch_id: str | None = None
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ def new_job(
         lease_expires_at=None,
         cancel_requested_at=None,
         run_seconds=None,
+        batch_id=sub.batch_id,
+        priority=sub.priority,
+        webhook_events=sub.webhook_events,
     )
 
 

@@ -1,0 +1,1 @@
+"""Batches: many jobs submitted at once, at a discount, at lower priority."""

@@ -1,0 +1,1 @@
+"""Tables of batches (none yet)."""

@@ -1,0 +1,1 @@
+"""Credits: a ledger of every balance change, reservations for running jobs."""

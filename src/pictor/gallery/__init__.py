@@ -1,0 +1,1 @@
+"""The gallery: every output of a user, with thumbnails, trash and restore."""

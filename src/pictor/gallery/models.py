@@ -1,0 +1,1 @@
+"""Tables of gallery (none yet)."""

@@ -1,0 +1,1 @@
+"""The conversational studio: sessions of messages, each routed to a job."""
