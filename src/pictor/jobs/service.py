@@ -58,6 +58,8 @@ class Submission:
     webhook_events: list[str] | None = None
     batch_id: str | None = None
     priority: int = 0
+    #: A price set by the server (a batch's discounted share); None: the kind's price.
+    cost: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,9 @@ def new_job(
         webhook_url=sub.webhook_url,
         idempotency_key=sub.idempotency_key,
         request_hash=sub.request_hash,
-        cost=spec.cost if spec.cost_for is None else spec.cost_for(sub.params),
+        cost=sub.cost
+        if sub.cost is not None
+        else (spec.cost if spec.cost_for is None else spec.cost_for(sub.params)),
         progress=0,
         stage="queued",
         attempts=0,
