@@ -17,10 +17,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Connection
 
 from pictor.accounts.service import AccountService
 from pictor.api.app import create_app
 from pictor.config import Settings
+from pictor.credits import ledger
 from pictor.runtime import Runtime, build_runtime
 
 POSTGRES_SERVER = os.environ.get(
@@ -111,11 +113,27 @@ class User:
         self.headers = {"Authorization": f"Bearer {key}"}
 
 
-async def new_user(runtime: Runtime, role: str = "user") -> User:
+#: What a test user has unless a test asks otherwise: enough for any suite.
+TEST_CREDITS = 1_000_000
+
+
+async def new_user(runtime: Runtime, role: str = "user", *, credits: int = TEST_CREDITS) -> User:
+    """A user with an API key and exactly ``credits`` available (set by an ``adjustment``
+    on top of the signup grant)."""
     async with runtime.db.session() as session:
         service = AccountService(session)
         user = await service.create_user(f"{uuid.uuid4().hex[:10]}@example.com", role=role)
         _, key = await service.create_key(user.id, "test")
+    grant = runtime.settings.credits.signup_grant
+
+    def fund(conn: Connection) -> None:
+        ledger.open_account(conn, user.id, grant)
+        change = credits - ledger.balance(conn, user.id).available
+        ledger.credit(
+            conn, user.id, change, entry="adjustment", cause_type="admin", cause_id="tests"
+        )
+
+    await runtime.db.write(fund)
     return User(user.id, key)
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+#: Credits per job of each kind; ``generate``/``edit`` are per image (``n``),
+#: ``localize`` per target language. Kinds not listed (plug-ins) keep their own price.
+DEFAULT_PRICES: dict[str, int] = {
+    "remove_background": 1,
+    "erase": 1,
+    "remove_watermark": 1,
+    "logo": 2,
+    "generate": 4,
+    "edit": 4,
+    "localize": 3,
+}
 
 
 class CreditsSettings(BaseModel):
@@ -11,3 +23,15 @@ class CreditsSettings(BaseModel):
         default_factory=dict,
         description='Price overrides per kind, e.g. {"generate": 5}; defaults in docs.',
     )
+
+    @field_validator("prices")
+    @classmethod
+    def _not_negative(cls, value: dict[str, int]) -> dict[str, int]:
+        for kind, price in value.items():
+            if price < 0:
+                raise ValueError(f"the price of {kind} cannot be negative")
+        return value
+
+    def price_table(self) -> dict[str, int]:
+        """The unit price of every priced kind: defaults, then overrides."""
+        return {**DEFAULT_PRICES, **self.prices}
