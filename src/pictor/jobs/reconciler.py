@@ -71,6 +71,6 @@ class Reconciler:
                     )
         async with self.db.read_session() as session:
             due = await JobRepository(session).due_queued(utcnow())
-        for job_id in due:
-            await self.queue.enqueue(job_id)
+        for job_id, priority in due:
+            await self.queue.enqueue(job_id, priority=priority)
         return len(due)

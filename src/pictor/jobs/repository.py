@@ -65,16 +65,17 @@ class JobRepository:
         result = await self.session.execute(query.values(**values).returning(Job.id))
         return result.first() is not None
 
-    async def due_queued(self, now: datetime, limit: int = 500) -> list[str]:
-        rows = await self.session.scalars(
-            select(Job.id)
+    async def due_queued(self, now: datetime, limit: int = 500) -> list[tuple[str, int]]:
+        """(id, priority) of queued jobs that are due, highest priority first."""
+        rows = await self.session.execute(
+            select(Job.id, Job.priority)
             .where(
                 Job.status == JobStatus.QUEUED, (Job.run_after.is_(None)) | (Job.run_after <= now)
             )
-            .order_by(Job.id)
+            .order_by(Job.priority.desc(), Job.id)
             .limit(limit)
         )
-        return list(rows)
+        return [(job_id, priority) for job_id, priority in rows]
 
     async def expired_running(
         self, now: datetime, *, all_running: bool, limit: int = 500

@@ -1,13 +1,25 @@
-"""Queues carry job ids only; the database row is the truth."""
+"""Queues carry job ids only; the database row is the truth.
+
+A job's ``priority`` travels with its id: interactive jobs are 0 and run before anything
+lower (batch items are below 0). A queue may also keep some of its workers free of
+low-priority work, so an interactive job never waits behind a long batch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, job_id: str, *, delay_s: float = 0.0) -> None:
-        """Ask for ``job_id`` to be run (after ``delay_s``). Duplicates are harmless."""
+    async def enqueue(self, job_id: str, *, delay_s: float = 0.0, priority: int = 0) -> None:
+        """Ask for ``job_id`` to be run (after ``delay_s``), higher ``priority`` first.
+        Duplicates are harmless."""
+        ...
+
+    async def discard(self, job_ids: Collection[str]) -> None:
+        """Forget ids that need not run any more (canceled); unknown ids are ignored.
+        Only an optimisation: running a canceled id is a no-op anyway."""
         ...
 
     async def start(self) -> None:
