@@ -23,3 +23,26 @@ class StudioSettings(BaseModel):
     llm_timeout_s: float = Field(
         default=15.0, gt=0, le=120, description="One llm call; past it the rules engine answers."
     )
+    understand_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        description="How long understanding one message may take before it fails.",
+    )
+    sweep_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often messages whose job ended unheard are looked for.",
+    )
+    unrouted_after_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A message still without a job this long after it was posted (its server died "
+            "while routing it) is linked to its job if one was made, else failed."
+        ),
+    )
+    history: int = Field(
+        default=5, ge=0, le=50, description="Earlier user texts given to the intent engine."
+    )
+    max_images: int = Field(default=16, ge=1, le=100, description="Images one message may attach.")
