@@ -22,10 +22,13 @@ class OwnedFile(Protocol):
     def owner_id(self) -> str: ...
 
 
-def file_url(runtime: Runtime, base_url: str, artifact: OwnedFile) -> tuple[str, datetime]:
+def file_url(
+    runtime: Runtime, base_url: str, artifact: OwnedFile, suffix: str = ""
+) -> tuple[str, datetime]:
+    """A signed URL of ``/files/{id}{suffix}`` (suffix: "" the file, "/thumbnail")."""
     ttl = runtime.settings.storage.url_ttl_s
     expires = int(time.time()) + ttl
-    path = f"/files/{artifact.id}"
+    path = f"/files/{artifact.id}{suffix}"
     query = runtime.signer.sign(path, subject=artifact.owner_id, expires_at=expires)
     base = (runtime.settings.public_url or base_url).rstrip("/")
     return f"{base}{path}?{query}", datetime.fromtimestamp(expires, UTC)
@@ -83,7 +86,8 @@ def job_out(
                 height=a.height,
                 size=a.size,
                 engine=a.engine,
-                url=file_url(runtime, base_url, a)[0],
+                url=file_url(runtime, base_url, a)[0] if a.deleted_at is None else None,
+                deleted=a.deleted_at is not None,
             )
             for a in outputs
         ],

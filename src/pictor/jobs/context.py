@@ -15,12 +15,13 @@ from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
 from pictor.errors import InvalidInput, JobCanceled
+from pictor.gallery.describe import gallery_fields
 from pictor.ids import new_id
 from pictor.images.limits import ImageLimits
 from pictor.jobs import transitions
 from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import Event, EventBus, commit_and_publish
-from pictor.jobs.models import JobStatus
+from pictor.jobs.models import Job, JobStatus
 from pictor.storage.base import BlobStore
 from pictor.storage.keys import artifact_key
 
@@ -33,6 +34,11 @@ def _input_key(conn: Connection, artifact_id: str, owner_id: str) -> str | None:
         select(table.c.storage_key).where(table.c.id == artifact_id, table.c.owner_id == owner_id)
     ).scalar()
     return key
+
+
+def _job_params(conn: Connection, job_id: str) -> dict[str, Any]:
+    params = conn.execute(select(Job.__table__.c.params).where(Job.__table__.c.id == job_id))
+    return dict(params.scalar() or {})
 
 
 @dataclass
@@ -62,6 +68,8 @@ class JobContext:
     #: What the job costs once it succeeded, when the pipeline knows better than the
     #: price reserved at submit (a localize job pays only for the languages it made).
     charge: int | None = None
+    #: The job's params, read once by the first ``save_output`` (for the gallery prompt).
+    _params: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     async def input_bytes(self, index: int = 0) -> bytes:
         """The raw bytes of input ``index`` (an upload artifact of the job's owner)."""
@@ -124,6 +132,9 @@ class JobContext:
         """Store an output file now; its artifact row is written when the job succeeds."""
         artifact_id = new_id("art")
         key = artifact_key(self.owner_id, artifact_id, ext)
+        if self._params is None:
+            self._params = await self.db.read(lambda conn: _job_params(conn, self.job_id))
+        gallery = gallery_fields(self.kind, self._params, meta)
         info = await self.store.put_bytes(key, data, content_type)
         artifact = Artifact(
             id=artifact_id,
@@ -139,6 +150,9 @@ class JobContext:
             sha256=info.sha256 or hashlib.sha256(data).hexdigest(),
             engine=engine,
             meta=meta or {},
+            kind=gallery.kind,
+            prompt=gallery.prompt,
+            search_text=gallery.search_text,
         )
         self.outputs.append(PendingOutput(artifact))
         return artifact_id

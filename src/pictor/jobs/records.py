@@ -15,7 +15,16 @@ from pictor.jobs.models import Job
 JOB_COLUMNS: tuple[Column[Any], ...] = tuple(cast(Table, Job.__table__).columns)
 OUTPUT_COLUMNS: tuple[Column[Any], ...] = tuple(
     cast(Table, Artifact.__table__).c[name]
-    for name in ("id", "owner_id", "content_type", "width", "height", "size", "engine")
+    for name in (
+        "id",
+        "owner_id",
+        "content_type",
+        "width",
+        "height",
+        "size",
+        "engine",
+        "deleted_at",
+    )
 )
 
 
@@ -76,6 +85,8 @@ class OutputRecord:
     height: int | None
     size: int
     engine: str | None
+    #: Set when the output is in the gallery's trash: the job view gives no URL for it.
+    deleted_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> OutputRecord:

@@ -33,6 +33,17 @@ class JobCreateBase(BaseModel):
         default_factory=list, description="The image(s); omit for kinds that take none."
     )
     webhook: HttpUrl | None = Field(None, description="Called when the job ends (signed).")
+    webhook_events: list[Literal["start", "progress", "completed"]] | None = Field(
+        None,
+        description="Events POSTed to `webhook` besides the final one (always sent): "
+        "start, progress (throttled), completed.",
+    )
+
+    @model_validator(mode="after")
+    def _events_need_webhook(self) -> JobCreateBase:
+        if self.webhook_events and self.webhook is None:
+            raise ValueError("webhook_events needs a webhook URL")
+        return self
 
     def input_list(self) -> list[ImageInput]:
         return self.input if isinstance(self.input, list) else [self.input]
@@ -74,7 +85,9 @@ class JobOutput(BaseModel):
     height: int | None
     size: int
     engine: str | None
-    url: str
+    #: None while the output is in the gallery's trash (``deleted`` is then true).
+    url: str | None
+    deleted: bool = False
 
 
 class JobOut(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
+from pictor.api.gallery_deps import GalleryDep
 from pictor.api.multipart import MalformedForm, StreamingForm
 from pictor.api.presenters import artifact_out
 from pictor.artifacts.models import Artifact
@@ -96,15 +97,49 @@ async def download(
         raise ArtifactNotFound(f"no artifact {artifact_id}")
     headers = {
         "Cache-Control": "private, max-age=300",
-        "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'inline; filename="{artifact.filename}"',
         "ETag": f'"{artifact.sha256}"',
     }
-    path = await runtime.store.local_path(artifact.storage_key)
+    return await blob_response(runtime, artifact.storage_key, artifact.content_type, headers)
+
+
+@router.get(
+    "/files/{artifact_id}/thumbnail",
+    summary="Download a gallery thumbnail by its signed URL",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/webp": {}}},
+        403: {"description": "bad or expired signature"},
+    },
+)
+async def download_thumbnail(
+    artifact_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    gallery: GalleryDep,
+    expires: Annotated[str, Query()] = "",
+    sub: Annotated[str, Query()] = "",
+    sig: Annotated[str, Query()] = "",
+) -> Response:
+    """WebP, made on the first request and kept. 404 once the item is in the trash."""
+    owner_id = runtime.signer.verify(request.url.path, dict(request.query_params))
+    item = await gallery.get(owner_id, artifact_id)
+    if item.deleted_at is not None:
+        raise ArtifactNotFound(f"no artifact {artifact_id}")
+    key = await gallery.thumbnail(item)
+    return await blob_response(
+        runtime, key, "image/webp", {"Cache-Control": "private, max-age=300"}
+    )
+
+
+async def blob_response(
+    runtime: Runtime, key: str, content_type: str, headers: dict[str, str]
+) -> Response:
+    """The blob under ``key``: sent from its file when the store has one, else streamed."""
+    headers = {**headers, "X-Content-Type-Options": "nosniff"}
+    path = await runtime.store.local_path(key)
     if path is not None:
-        return FileResponse(path, media_type=artifact.content_type, headers=headers)
+        return FileResponse(path, media_type=content_type, headers=headers)
     return StreamingResponse(
-        runtime.store.iter_bytes(artifact.storage_key),
-        media_type=artifact.content_type,
-        headers=headers,
+        runtime.store.iter_bytes(key), media_type=content_type, headers=headers
     )
