@@ -1,13 +1,87 @@
-"""What studio runs in the background of a running pictor (nothing yet)."""
+"""What studio runs in the background: every message ends when its job ends.
+
+The service follows the job event bus and ends the message linked to each job that
+ends (however it ends: a worker, a cancel, the reconciler). Jobs that ended while no
+one listened (the server was down, or this service was stopped) are found by a
+sweep, run at start and then every ``PICTOR_STUDIO_SWEEP_INTERVAL_S``.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import logging
+from contextlib import AsyncExitStack, suppress
 from typing import TYPE_CHECKING
+
+from pictor.jobs.events import Event
+from pictor.studio.intent import IntentEngine
+from pictor.studio.service import Studio
 
 if TYPE_CHECKING:
     from pictor.runtime import Runtime, Service
 
+log = logging.getLogger("pictor.studio")
+
+
+def default_engine(runtime: Runtime) -> IntentEngine:
+    # The engines package is being written beside this one; imported on first use.
+    engines = importlib.import_module("pictor.studio.engines")
+    engine: IntentEngine = engines.build_intent_engine(runtime.settings)
+    return engine
+
+
+class StudioService:
+    """The studio of a running pictor, with its background work."""
+
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self._stack: AsyncExitStack | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        stack = AsyncExitStack()
+        # Subscribe before the sweep: a job ending in between is then heard, not lost.
+        events: asyncio.Queue[Event] = await stack.enter_async_context(
+            self.studio.runtime.bus.subscribe(None)
+        )
+        self._stack = stack
+        self._tasks.append(asyncio.create_task(self._follow(events)))
+        try:
+            await self.studio.sweep()
+        except Exception:
+            log.exception("studio sweep at start failed (it runs again later)")
+        self._tasks.append(asyncio.create_task(self._sweep_forever()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def _follow(self, events: asyncio.Queue[Event]) -> None:
+        while True:
+            event = await events.get()
+            if not event.is_final:
+                continue
+            try:
+                await self.studio.job_ended(event.job_id)
+            except Exception:
+                log.exception("could not end the message of job %s (the sweep will)", event.job_id)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.studio.settings.sweep_interval_s)
+            try:
+                await self.studio.sweep()
+            except Exception:
+                log.exception("studio sweep failed")
+
 
 def attach(runtime: Runtime) -> Service | None:
     """The background service of studio, started and stopped with the runtime."""
-    return None
+    return StudioService(Studio(runtime, lambda: default_engine(runtime)))

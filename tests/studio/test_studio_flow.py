@@ -1,0 +1,169 @@
+"""Conversations that become real jobs of the offline engines, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+from sqlalchemy import select
+from tests.conftest import User
+from tests.studio.support import finished, new_session, send, upload_png
+from tests.support.images import open_image
+
+from pictor.artifacts.models import Artifact
+from pictor.runtime import Runtime
+
+
+async def test_remove_the_background_of_an_uploaded_png_ends_done_with_a_cut_out(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+
+    answer = await send(client, user, session_id, "remove the background", [upload_id])
+    assert answer["role"] == "assistant"
+    assert answer["intent"] == "remove_background"
+    assert answer["job_id"] is not None
+    assert answer["status"] in ("processing", "done")
+
+    done = await finished(client, runtime, user, answer)
+    assert done["status"] == "done", done
+    assert done["error"] is None
+    assert done["reply"]
+    [output] = done["outputs"]
+    assert done["output_ids"] == [output["id"]]
+    assert output["content_type"] == "image/png"
+    image = np.asarray(open_image((await client.get(output["url"])).content))
+    assert image.shape == (240, 320, 4)
+    assert image[5, 5, 3] < 20, "the background must be transparent"
+    assert image[120, 160, 3] > 235, "the product must stay opaque"
+
+    job = (await client.get(f"/v1/jobs/{done['job_id']}", headers=user.headers)).json()
+    assert job["kind"] == "remove_background" and job["status"] == "succeeded"
+    assert job["input"] == [{"upload_id": upload_id}]
+
+    session = (await client.get(f"/v1/studio/sessions/{session_id}", headers=user.headers)).json()
+    assert session["last_image_id"] == output["id"]
+    assert session["title"] == "remove the background"
+    assert [(m["role"], m["status"]) for m in session["messages"]] == [
+        ("user", "done"),
+        ("assistant", "done"),
+    ]
+    assert session["messages"][0]["image_ids"] == [upload_id]
+
+
+async def test_a_follow_up_without_an_image_works_on_the_previous_result(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+    first = await finished(
+        client,
+        runtime,
+        user,
+        await send(client, user, session_id, "remove the background", [upload_id]),
+    )
+    [made] = first["output_ids"]
+
+    follow_up = await send(client, user, session_id, "now remove the background again")
+    second = await finished(client, runtime, user, follow_up)
+    assert second["status"] == "done", second
+    job = (await client.get(f"/v1/jobs/{second['job_id']}", headers=user.headers)).json()
+    assert job["input"] == [{"upload_id": made}], "the follow-up works on the last result"
+
+    # A message that names another image works on that one instead.
+    other = await upload_png(client, user)
+    third = await send(client, user, session_id, "remove the background", [other])
+    job = (await client.get(f"/v1/jobs/{third['job_id']}", headers=user.headers)).json()
+    assert job["input"] == [{"upload_id": other}]
+    await finished(client, runtime, user, third)
+
+
+async def test_make_a_logo_runs_a_logo_job_whose_png_becomes_the_last_image(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user, title="Acme")
+    answer = await send(client, user, session_id, "make a logo for Acme bakery")
+    assert answer["intent"] == "logo"
+    assert answer["params"]["business_name"] == "Acme"
+    done = await finished(client, runtime, user, answer)
+    assert done["status"] == "done", done
+    job = (await client.get(f"/v1/jobs/{done['job_id']}", headers=user.headers)).json()
+    assert job["kind"] == "logo" and job["status"] == "succeeded"
+    types = {o["content_type"] for o in done["outputs"]}
+    assert {"image/svg+xml", "image/png", "application/zip"} <= types
+    session = (await client.get(f"/v1/studio/sessions/{session_id}", headers=user.headers)).json()
+    assert session["title"] == "Acme", "a given title is kept"
+    first_png = next(o["id"] for o in done["outputs"] if o["content_type"] == "image/png")
+    assert session["last_image_id"] == first_png
+
+    # The brand kit (a ZIP) is an artifact of the user, but not an image.
+    kit = next(o["id"] for o in done["outputs"] if o["content_type"] == "application/zip")
+    response = await client.post(
+        f"/v1/studio/sessions/{session_id}/messages",
+        json={"text": "remove the background", "image_ids": [kit]},
+        headers=user.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "not_an_image"
+
+
+async def test_hello_is_answered_at_once_without_a_job(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    answer = await send(client, user, session_id, "hello")
+    assert answer["status"] == "done"
+    assert answer["intent"] == "answer"
+    assert answer["job_id"] is None
+    assert answer["reply"]
+    assert answer["outputs"] == [] and answer["error"] is None
+
+
+async def test_a_job_that_fails_ends_its_message_failed_with_the_reason(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+    # The stored file goes bad after upload: the job fails when it reads it.
+    async with runtime.db.read_session() as db:
+        key = (
+            await db.execute(select(Artifact.storage_key).where(Artifact.id == upload_id))
+        ).scalar_one()
+    await runtime.store.put_bytes(key, b"this is no longer a PNG", "image/png")
+
+    answer = await send(client, user, session_id, "remove the background", [upload_id])
+    ended = await finished(client, runtime, user, answer)
+    assert ended["status"] == "failed", ended
+    job = (await client.get(f"/v1/jobs/{ended['job_id']}", headers=user.headers)).json()
+    assert job["status"] == "failed"
+    assert ended["error"] == {"code": job["error"]["code"], "message": job["error"]["message"]}
+    assert ended["error"]["message"] in ended["reply"]
+    assert ended["outputs"] == []
+
+
+async def test_a_message_that_cannot_become_a_job_fails_with_a_clear_reason(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    # No image in the message nor in the session.
+    no_image = await send(client, user, session_id, "remove the background")
+    assert no_image["status"] == "failed"
+    assert no_image["error"]["code"] == "image_required"
+    assert no_image["job_id"] is None
+
+    # No text-to-image provider is configured here.
+    no_provider = await send(client, user, session_id, "a picture of a cat at sunset")
+    assert no_provider["status"] == "failed"
+    assert no_provider["intent"] == "generate"
+    assert no_provider["prompt"] == "a cat at sunset"
+    assert no_provider["job_id"] is None
+    assert no_provider["error"]["message"]
+
+    # erase needs a mask or regions, which the message did not give.
+    upload_id = await upload_png(client, user)
+    erase = await send(client, user, session_id, "erase it", [upload_id])
+    assert erase["status"] == "failed"
+    assert erase["error"]["code"] == "mask_missing"
+
+    jobs = (await client.get("/v1/jobs", headers=user.headers)).json()
+    assert jobs["data"] == [], "no job was made for any of them"
