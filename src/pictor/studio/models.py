@@ -77,5 +77,7 @@ class StudioMessage(Base):
     reply: Mapped[str] = mapped_column(Text, default="")
     #: The session's event number of this message's latest change.
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: The session's event number when the message was posted: its place in the session.
+    position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,6 +58,7 @@ class MessageRecord:
     error_message: str | None
     reply: str
     seq: int
+    position: int
     created_at: datetime
     updated_at: datetime
 
@@ -151,11 +152,12 @@ def next_seq(
 
 
 def insert_message(conn: Connection, values: dict[str, Any]) -> MessageRecord:
-    """Insert a message; ``values`` must carry its ``seq`` (see :func:`next_seq`)."""
+    """Insert a message; ``values`` must carry its ``seq`` (see :func:`next_seq`), which
+    is also its place in the session."""
     now = utcnow()
     row = conn.execute(
         insert(MESSAGES)
-        .values({"created_at": now, "updated_at": now, **values})
+        .values({"created_at": now, "updated_at": now, "position": values["seq"], **values})
         .returning(*_MESSAGE_COLUMNS)
     ).one()
     return _message(row)
@@ -211,7 +213,7 @@ def owned_message(
 def messages_of(conn: Connection, session_id: str) -> list[MessageRecord]:
     """Every message of a session, in the order they were posted."""
     rows = conn.execute(
-        select(*_MESSAGE_COLUMNS).where(_m.session_id == session_id).order_by(_m.id)
+        select(*_MESSAGE_COLUMNS).where(_m.session_id == session_id).order_by(_m.position)
     )
     return [_message(row) for row in rows]
 
@@ -233,7 +235,7 @@ def user_history(conn: Connection, session_id: str, count: int) -> list[str]:
     rows = conn.execute(
         select(_m.text)
         .where(_m.session_id == session_id, _m.role == "user")
-        .order_by(_m.id.desc())
+        .order_by(_m.position.desc())
         .limit(count)
     )
     return [str(row[0]) for row in rows][::-1]

@@ -1,0 +1,113 @@
+"""The session's event stream through a live uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from tests.conftest import User
+from tests.studio.support import new_session, upload_png
+from tests.support.server import live_server
+
+
+@pytest.fixture
+async def live(app: FastAPI) -> AsyncIterator[str]:
+    async with live_server(app) as url:
+        yield url
+
+
+async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+    """Parse a text/event-stream into {"id", "event", "data"} dicts."""
+    event: dict[str, Any] = {}
+    async for line in lines:
+        if line == "":
+            if "event" in event:
+                yield event
+            event = {}
+        elif line.startswith(("id: ", "event: ")):
+            key, _, value = line.partition(": ")
+            event[key] = value
+        elif line.startswith("data: "):
+            event["data"] = json.loads(line[6:])
+
+
+async def until_ended(
+    events: AsyncIterator[dict[str, Any]], message_id: str
+) -> list[dict[str, Any]]:
+    seen = []
+    async for event in events:
+        seen.append(event)
+        if event["data"]["id"] == message_id and event["data"]["status"] != "processing":
+            return seen
+    raise AssertionError(f"stream ended before {message_id} did: {seen}")
+
+
+async def test_sse_shows_processing_then_done_and_a_reconnect_replays_what_came_after(
+    live: str, user: User
+) -> None:
+    async with httpx.AsyncClient(base_url=live, headers=user.headers, timeout=60) as client:
+        session_id = await new_session(client, user)
+        upload_id = await upload_png(client, user)
+        path = f"/v1/studio/sessions/{session_id}/events"
+        async with client.stream("GET", path) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.aiter_lines()
+            # The first line is sent once the stream is subscribed: nothing after it is lost.
+            assert await anext(lines) == "retry: 1000"
+            posted = await client.post(
+                f"/v1/studio/sessions/{session_id}/messages",
+                json={"text": "remove the background", "image_ids": [upload_id]},
+            )
+            assert posted.status_code == 201, posted.text
+            assistant_id = posted.json()["assistant_message"]["id"]
+            seen = await until_ended(sse_events(lines), assistant_id)
+
+        assert all(e["event"] == "message" for e in seen)
+        seqs = [int(e["id"]) for e in seen]
+        assert seqs == list(range(1, len(seqs) + 1)), "numbered in order, none missed"
+        assert [e["data"]["seq"] for e in seen] == seqs
+        user_changes = [e["data"] for e in seen if e["data"]["role"] == "user"]
+        assert [m["status"] for m in user_changes] == ["done"]
+        statuses = [e["data"]["status"] for e in seen if e["data"]["id"] == assistant_id]
+        assert statuses[0] == "processing" and statuses[-1] == "done"
+        assert "processing" not in statuses[statuses.index("done") :]
+        linked = [
+            e["data"] for e in seen if e["data"]["id"] == assistant_id and e["data"]["job_id"]
+        ]
+        assert linked, "the job id is sent while the message is processing or when done"
+        last = seen[-1]["data"]
+        assert last["outputs"] and last["outputs"][0]["url"].startswith(live)
+
+        # Reconnecting after the first event replays the stored state of what changed since.
+        headers = {"Last-Event-ID": seen[0]["id"]}
+        async with client.stream("GET", path, headers=headers) as response:
+            lines = response.aiter_lines()
+            assert await anext(lines) == "retry: 1000"
+            replay = await until_ended(sse_events(lines), assistant_id)
+        assert [int(e["id"]) for e in replay] == [seqs[-1]]
+        assert replay[0]["data"]["status"] == "done"
+
+        # From the start, each message once, as it is now.
+        async with client.stream("GET", path, headers={"Last-Event-ID": "0"}) as response:
+            lines = response.aiter_lines()
+            assert await anext(lines) == "retry: 1000"
+            everything = await until_ended(sse_events(lines), assistant_id)
+        assert [(e["data"]["role"], e["data"]["status"]) for e in everything] == [
+            ("user", "done"),
+            ("assistant", "done"),
+        ]
+
+
+async def test_a_bad_last_event_id_is_refused(live: str, user: User) -> None:
+    async with httpx.AsyncClient(base_url=live, headers=user.headers) as client:
+        session_id = await new_session(client, user)
+        response = await client.get(
+            f"/v1/studio/sessions/{session_id}/events", headers={"Last-Event-ID": "abc"}
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == "Last-Event-ID"
