@@ -100,8 +100,10 @@ def users_create(
     """Create a user and print a first API key for them."""
     from pictor.accounts.service import AccountService
 
+    grant = _settings().credits.signup_grant
+
     async def work(session: Any) -> tuple[str, str]:
-        service = AccountService(session)
+        service = AccountService(session, signup_grant=grant)
         user = await service.create_user(email, role="admin" if admin else "user")
         _, secret = await service.create_key(user.id, "first key")
         return user.id, secret

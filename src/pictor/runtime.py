@@ -96,7 +96,8 @@ class Runtime:
             await upgrade(self.settings.database_url)
         async with self.db.session() as session:
             key = self.settings.admin.api_key
-            self.admin_key_created = await AccountService(session).ensure_admin(
+            accounts = AccountService(session, signup_grant=self.settings.credits.signup_grant)
+            self.admin_key_created = await accounts.ensure_admin(
                 self.settings.admin.email, key.get_secret_value() if key else None
             )
         self.metrics.add_gauge_source(

@@ -1,4 +1,6 @@
-"""Job webhooks: signed per Standard Webhooks, retried, and SSRF-guarded at submit."""
+"""Job webhooks end to end with the delivery loop running on real time: signed per
+Standard Webhooks, retried, and SSRF-guarded at submit. (tests/webhooks/ drives the
+loop with its own clock for the rest.)"""
 
 from __future__ import annotations
 
@@ -42,9 +44,10 @@ class Receiver:
 @pytest.fixture
 async def local_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     """Webhooks to loopback need the operator's allow list, as in a private deployment."""
-    settings = make_settings(tmp_path, fetch={"allow": ["127.0.0.1"]})
+    settings = make_settings(
+        tmp_path, fetch={"allow": ["127.0.0.1"]}, webhooks={"backoff_base_s": 0.01}
+    )
     runtime = build_runtime(settings)
-    runtime.webhooks.backoff_s = 0.01
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -60,7 +63,7 @@ async def test_a_finished_job_is_posted_to_its_webhook_signed_and_retried(
         live_server(receiver.app) as hook_base,
         httpx.AsyncClient(transport=transport, base_url="http://t", headers=user.headers) as c,
     ):
-        secret = (await c.get("/v1/webhooks/secret")).json()["secret"]
+        secret = (await c.post("/v1/webhooks/secret")).json()["secret"]
         assert secret.startswith("whsec_")
         body = {
             "kind": "test_flaky",

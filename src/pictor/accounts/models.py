@@ -1,4 +1,4 @@
-"""Tables: users and api_keys."""
+"""Tables: users, api_keys and refresh_tokens."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="user")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: argon2id; None for users made by the CLI or an admin, who sign in with API keys.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class ApiKey(Base):
@@ -33,3 +35,21 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RefreshToken(Base):
+    """One refresh token. A login starts a family; each refresh rotates the token into a
+    new row of the same family, and presenting a rotated token revokes the family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("rtk"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(String(40), index=True)
+    # sha256 of the token: it carries 256 random bits, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -5,29 +5,50 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from pictor.accounts.errors import EmailTaken, InvalidApiKey
 from pictor.accounts.models import ApiKey, User
 from pictor.accounts.repository import AccountRepository
+from pictor.credits import ledger
 from pictor.db.base import utcnow
 from pictor.errors import InvalidInput, NotFound
 
 KEY_PREFIX = "psk_"
+ROLES = ("user", "admin")
+#: ``last_used_at`` of a key is written at most this often, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user behind a key."""
+    """Who is calling: the user behind an API key or an access token.
+
+    ``key_id`` is the API key's id, None when the caller came with an access token.
+    """
 
     user_id: str
     role: str
-    key_id: str
+    key_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def via(self) -> str:
+        return "api_key" if self.key_id is not None else "access_token"
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    principal: Principal
+    #: The key's ``last_used_at`` is older than :data:`LAST_USED_RESOLUTION`.
+    stale_last_used: bool
 
 
 def hash_key(key: str) -> str:
@@ -49,18 +70,46 @@ def normalize_email(email: str) -> str:
 
 
 class AccountService:
-    def __init__(self, session: AsyncSession) -> None:
+    """``signup_grant``: the credits every user this service creates starts with
+    (``settings.credits.signup_grant`` for the API, the CLI and the first admin)."""
+
+    def __init__(self, session: AsyncSession, *, signup_grant: int = 0) -> None:
         self.repo = AccountRepository(session)
         self.session = session
+        self.signup_grant = signup_grant
 
-    async def create_user(self, email: str, *, role: str = "user") -> User:
+    async def create_user(
+        self, email: str, *, role: str = "user", password_hash: str | None = None
+    ) -> User:
+        """A user with their credit account (and the signup grant), in the caller's
+        transaction."""
         email = normalize_email(email)
-        if role not in ("user", "admin"):
+        if role not in ROLES:
             raise InvalidInput(f"unknown role {role!r}; use user or admin", field="role")
         if await self.repo.user_by_email(email) is not None:
-            raise EmailTaken(f"a user with email {email} exists")
-        user = User(email=email, role=role)
+            raise EmailTaken(f"a user with email {email} exists", field="email")
+        user = User(email=email, role=role, password_hash=password_hash)
         self.repo.add(user)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            # A concurrent registration of the same email won the unique index.
+            raise EmailTaken(f"a user with email {email} exists", field="email") from None
+        grant = self.signup_grant
+
+        def open_account(sync_session: Session) -> None:
+            ledger.open_account(sync_session.connection(), user.id, grant)
+
+        await self.session.run_sync(open_account)
+        return user
+
+    async def set_active(self, user_id: str, active: bool) -> User:
+        user = await self.repo.user(user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        user.is_active = active
+        if not active:
+            await self.repo.revoke_tokens_of(user_id, utcnow())
         await self.session.flush()
         return user
 
@@ -79,13 +128,20 @@ class AccountService:
         return api_key, secret
 
     async def authenticate(self, secret: str) -> Principal:
+        return (await self.check_key(secret, utcnow())).principal
+
+    async def check_key(self, secret: str, now: datetime) -> KeyCheck:
         found = await self.repo.key_with_user(hash_key(secret))
         if found is None:
             raise InvalidApiKey("invalid API key")
         api_key, user = found
         if api_key.revoked_at is not None or not user.is_active:
             raise InvalidApiKey("this API key was revoked")
-        return Principal(user_id=user.id, role=user.role, key_id=api_key.id)
+        last = api_key.last_used_at
+        return KeyCheck(
+            Principal(user_id=user.id, role=user.role, key_id=api_key.id),
+            stale_last_used=last is None or now - last >= LAST_USED_RESOLUTION,
+        )
 
     async def revoke_key(self, key_id: str, *, user_id: str | None = None) -> ApiKey:
         """Revoke a key; with ``user_id`` only that user's key may be revoked."""

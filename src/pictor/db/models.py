@@ -4,7 +4,8 @@ import pictor.batches.models
 import pictor.billing.models
 import pictor.credits.models
 import pictor.gallery.models
-import pictor.studio.models  # noqa: F401  (each area's tables)
+import pictor.studio.models
+import pictor.webhooks.models  # noqa: F401  (each area's tables)
 from pictor.accounts.models import ApiKey, User
 from pictor.artifacts.models import Artifact
 from pictor.db.base import Base

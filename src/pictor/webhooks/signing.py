@@ -1,8 +1,10 @@
 """Standard Webhooks signatures (https://www.standardwebhooks.com).
 
-``webhook-signature: v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>``;
-receivers check it with the secret from ``GET /v1/webhooks/secret`` (``whsec_...``)
-and refuse timestamps too far from their clock.
+``webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`` where
+``key`` is the base64-decoded part of the user's ``whsec_...`` secret. Right after a
+rotation a message carries one signature per live secret, separated by spaces;
+receivers accept the message if any of them matches, and refuse timestamps too far
+from their clock.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pictor.errors import Forbidden
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+SECRET_BYTES = 32
 TOLERANCE_S = 300
 
 
@@ -23,10 +27,9 @@ class WebhookSignatureInvalid(Forbidden):
     code = "invalid_webhook_signature"
 
 
-def user_secret(server_secret: str, user_id: str) -> str:
-    """A per-user signing secret derived from the server's secret (stable, not stored)."""
-    key = hmac.new(server_secret.encode(), f"webhook:{user_id}".encode(), hashlib.sha256)
-    return SECRET_PREFIX + base64.b64encode(key.digest()).decode()
+def new_secret() -> str:
+    """A fresh signing secret: ``whsec_`` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 def _key(secret: str) -> bytes:
@@ -40,18 +43,21 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def headers_for(
-    secret: str, message_id: str, body: bytes, now: int | None = None
+    secrets_: Sequence[str], message_id: str, body: bytes, now: int | None = None
 ) -> dict[str, str]:
+    """The three Standard Webhooks headers, with one signature per secret given."""
+    if not secrets_:
+        raise ValueError("at least one secret signs a webhook")
     timestamp = int(time.time()) if now is None else now
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(s, message_id, timestamp, body) for s in secrets_),
     }
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: int | None = None) -> None:
-    """What a receiver does; used by tests and by anyone checking pictor's webhooks."""
+    """What a receiver does; for anyone checking pictor's webhooks in Python."""
     try:
         message_id = headers["webhook-id"]
         timestamp = int(headers["webhook-timestamp"])

@@ -1,4 +1,4 @@
-"""auth tables
+"""auth: users.password_hash and refresh_tokens
 
 Revision ID: 0004
 Revises: 0003
@@ -7,6 +7,9 @@ Create Date: 2026-11-21
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,39 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("password_hash", sa.String(length=255), nullable=True))
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("family_id", sa.String(length=40), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("user_agent", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_refresh_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
+    )
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_refresh_tokens_family_id"), ["family_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_user_id"))
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_family_id"))
+    op.drop_table("refresh_tokens")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("password_hash")
