@@ -7,11 +7,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Protocol
-
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from pictor.accounts.service import AccountService
 from pictor.config import Settings
@@ -21,7 +17,6 @@ from pictor.engines.catalog import Engines, build_engines
 from pictor.images.limits import ImageLimits
 from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import Event, EventBus, LocalEventBus
-from pictor.jobs.models import Job
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.queue.local import LocalQueue
 from pictor.jobs.reconciler import Reconciler
@@ -36,8 +31,6 @@ from pictor.registry import Registry
 from pictor.storage.base import BlobStore
 from pictor.storage.local import LocalBlobStore
 from pictor.storage.signing import UrlSigner
-from pictor.webhooks.delivery import WebhookDelivery, WebhookSender
-from pictor.webhooks.signing import user_secret
 
 log = logging.getLogger("pictor")
 
@@ -79,7 +72,6 @@ class Runtime:
     image_limits: ImageLimits
     network: NetworkPolicy
     fetch_limits: FetchLimits
-    webhooks: WebhookSender
     run_workers: bool = True
     cpu: CpuPool | None = None
     queue: JobQueue | None = None
@@ -89,7 +81,6 @@ class Runtime:
     services: dict[str, Service] = field(default_factory=dict)
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
-    _deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
 
     async def start(self, *, migrate: bool = True) -> None:
         if migrate:
@@ -129,7 +120,6 @@ class Runtime:
             # Embedded mode has one node: whatever was running died with the last process.
             await self.reconciler.run_once(recover_all_running=True)
             self._background.append(asyncio.create_task(self._reconcile_forever()))
-        self._background.append(asyncio.create_task(self._follow_final_events()))
         for name, attach in _service_factories().items():
             service = attach(self)
             if service is not None:
@@ -143,7 +133,7 @@ class Runtime:
             except Exception:
                 log.exception("a service failed to stop")
         self.services.clear()
-        for task in [*self._background, *self._deliveries]:
+        for task in self._background:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -162,36 +152,6 @@ class Runtime:
             except Exception:
                 log.exception("reconciler pass failed")
 
-    async def _follow_final_events(self) -> None:
-        """Every job that ends, however it ends (a worker, a cancel, the reconciler),
-        is delivered to its webhook URL if it has one."""
-        async with self.bus.subscribe(None) as events:
-            while True:
-                event = await events.get()
-                if not event.is_final:
-                    continue
-                try:
-                    target = await self.db.read(partial(_webhook_target, event.job_id))
-                    if target is not None:
-                        self._start_webhook(event, *target)
-                except Exception:
-                    log.exception("could not follow up the end of %s", event.job_id)
-
-    def _start_webhook(self, event: Event, url: str, owner_id: str) -> None:
-        delivery = WebhookDelivery(
-            url=url,
-            secret=user_secret(self.settings.security.secret_key.get_secret_value(), owner_id),
-            message_id=f"{event.job_id}.{event.seq}",
-            payload={
-                "type": f"job.{event.type}",
-                "timestamp": event.created_at.isoformat(),
-                "data": {"id": event.job_id, **event.data},
-            },
-        )
-        task = asyncio.create_task(self.webhooks.deliver(delivery))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
-
     def _observe_final(self, event: Event) -> None:
         """Count every job that ends, however it ends (worker, cancel, reconciler)."""
         if not event.is_final:
@@ -208,14 +168,6 @@ class Runtime:
         async with self.db.read_session() as session:
             rows = await JobRepository(session).counts_by_kind_status()
         self._job_counts = [((kind, status), float(n)) for kind, status, n in rows]
-
-
-def _webhook_target(job_id: str, conn: Connection) -> tuple[str, str] | None:
-    """(webhook URL, owner id) of a job that has a webhook; one indexed point read."""
-    row = conn.execute(
-        select(Job.webhook_url, Job.owner_id).where(Job.id == job_id, Job.webhook_url.is_not(None))
-    ).first()
-    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def build_runtime(
@@ -255,7 +207,6 @@ def build_runtime(
         ),
         network=network,
         fetch_limits=fetch_limits,
-        webhooks=WebhookSender(network, fetch_limits),
         run_workers=run_workers,
     )
     bus.observers.append(runtime._observe_final)

@@ -44,17 +44,6 @@ class JobCreateBase(BaseModel):
         if self.webhook_events and self.webhook is None:
             raise ValueError("webhook_events needs a webhook URL")
         return self
-    webhook_events: list[Literal["start", "progress", "completed"]] | None = Field(
-        None,
-        description="Events POSTed to `webhook` besides the final one (always sent): "
-        "start, progress (throttled), completed.",
-    )
-
-    @model_validator(mode="after")
-    def _events_need_webhook(self) -> JobCreateBase:
-        if self.webhook_events and self.webhook is None:
-            raise ValueError("webhook_events needs a webhook URL")
-        return self
 
     def input_list(self) -> list[ImageInput]:
         return self.input if isinstance(self.input, list) else [self.input]

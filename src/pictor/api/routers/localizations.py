@@ -250,9 +250,15 @@ async def localization_archive(
             raise JobNotFound(f"no localize job {job_id}")
         if job.status != "succeeded":
             raise JobNotSucceeded(f"job {job_id} is {job.status}; the archive needs it succeeded")
-        artifacts = {a.id: a for a in await ArtifactRepository(session).of_job(job_id)}
+        outputs = await ArtifactRepository(session).of_job(job_id)
         result = dict(job.result or {})
-    entries = [e for e in result.get("languages", []) if e.get("status") == "succeeded"]
+    # Outputs deleted from the gallery (trash or for good) are left out of the archive.
+    artifacts = {a.id: a for a in outputs if a.deleted_at is None}
+    entries = [
+        e
+        for e in result.get("languages", [])
+        if e.get("status") == "succeeded" and e.get("output") in artifacts
+    ]
 
     async def stream() -> AsyncIterator[bytes]:
         sink = _Sink()
