@@ -1,0 +1,1 @@
+"""Intent engines of the studio: ``rules`` (offline) and ``llm`` (a chat model)."""
