@@ -235,3 +235,12 @@ async def test_purchases_are_the_callers_own(
     listed = await client.get("/v1/billing/purchases", headers=other_user.headers)
     assert listed.json() == {"items": []}
     assert (await client.get("/v1/billing/purchases")).status_code == 401
+
+
+async def test_openapi_documents_the_billing_endpoints(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ("/v1/billing/packs", "/v1/billing/checkout", "/v1/billing/purchases"):
+        assert path in paths
+    webhook = paths["/v1/billing/webhook"]["post"]
+    assert [p["name"] for p in webhook["parameters"]] == ["Stripe-Signature"]
+    assert "security" not in webhook

@@ -61,7 +61,7 @@ def _record(conn: Connection, event: Mapping[str, Any], obj: Mapping[str, Any]) 
         .values(
             id=event["id"],
             type=str(event["type"])[:100],
-            object_id=object_id if isinstance(object_id, str) else None,
+            object_id=object_id[:255] if isinstance(object_id, str) else None,
             livemode=bool(event.get("livemode", False)),
             outcome="processing",
             received_at=utcnow(),

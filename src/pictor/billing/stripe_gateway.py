@@ -144,7 +144,10 @@ class StripeGateway:
         except (ValueError, TypeError, AttributeError):  # bad UTF-8 or JSON, not an object
             raise InvalidPayload("the body is not a Stripe event") from None
         body: dict[str, Any] = event.to_dict()
-        if not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str):
+        event_id, event_type = body.get("id"), body.get("type")
+        if not isinstance(event_id, str) or not isinstance(event_type, str):
+            raise InvalidPayload("the body is not a Stripe event")
+        if not 0 < len(event_id) <= 255 or not isinstance(body.get("data"), dict):
             raise InvalidPayload("the body is not a Stripe event")
         return body
 

@@ -131,6 +131,23 @@ def _purchase(row: Any) -> PurchaseOut:
 @router.post(
     "/webhook",
     summary="Stripe's webhook endpoint (signed with Stripe-Signature; no API key)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A Stripe event, exactly as Stripe sent it (the signature covers"
+            " the raw bytes).",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "parameters": [
+            {
+                "name": "Stripe-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "t=<unix time>,v1=<HMAC-SHA256 of '<t>.<body>'>",
+            }
+        ],
+    },
     responses={
         400: {"description": "invalid_signature or invalid_payload: nothing stored"},
         503: {"description": "billing_unavailable: no webhook secret set"},
