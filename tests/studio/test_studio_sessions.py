@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import update
@@ -163,3 +165,29 @@ async def test_session_input_cannot_set_server_fields(
         "/v1/studio/sessions", json={"title": "t" * 201}, headers=user.headers
     )
     assert response.status_code == 422
+
+
+async def test_a_message_posted_again_with_its_idempotency_key_is_not_posted_twice(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    path = f"/v1/studio/sessions/{session_id}/messages"
+    headers = {**user.headers, "Idempotency-Key": "turn-1"}
+    first, again = await asyncio.gather(
+        client.post(path, json={"text": "hello"}, headers=headers),
+        client.post(path, json={"text": "hello"}, headers=headers),
+    )
+    assert sorted([first.status_code, again.status_code]) == [200, 201]
+    assert first.json()["user_message"]["id"] == again.json()["user_message"]["id"]
+    assert first.json()["assistant_message"]["id"] == again.json()["assistant_message"]["id"]
+    assert again.json()["assistant_message"]["reply_to"] == again.json()["user_message"]["id"]
+
+    later = await client.post(path, json={"text": "hello"}, headers=headers)
+    assert later.status_code == 200
+    assert later.json()["assistant_message"]["status"] == "done"
+
+    other = await client.post(path, json={"text": "something else"}, headers=headers)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    detail = (await client.get(f"/v1/studio/sessions/{session_id}", headers=user.headers)).json()
+    assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pictor.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -46,6 +46,7 @@ class StudioMessage(Base):
     __table_args__ = (
         Index("ix_studio_messages_session_seq", "session_id", "seq"),
         Index("ix_studio_messages_status", "status"),
+        UniqueConstraint("owner_id", "idempotency_key"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -79,5 +80,9 @@ class StudioMessage(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     #: The session's event number when the message was posted: its place in the session.
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: For an assistant message: the user message it answers.
+    reply_to: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: The Idempotency-Key a user message was posted with.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

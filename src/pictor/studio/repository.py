@@ -59,6 +59,8 @@ class MessageRecord:
     reply: str
     seq: int
     position: int
+    reply_to: str | None
+    idempotency_key: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -205,6 +207,27 @@ def owned_message(
             _m.session_id == session_id,
             _s.owner_id == owner_id,
             _s.deleted_at.is_(None),
+        )
+    ).first()
+    return None if row is None else _message(row)
+
+
+def by_idempotency_key(conn: Connection, owner_id: str, key: str) -> MessageRecord | None:
+    """The user message ``owner_id`` posted with this Idempotency-Key."""
+    row = conn.execute(
+        select(*_MESSAGE_COLUMNS).where(_m.owner_id == owner_id, _m.idempotency_key == key)
+    ).first()
+    return None if row is None else _message(row)
+
+
+def answer_to(conn: Connection, message: MessageRecord) -> MessageRecord | None:
+    """The assistant message answering a user message (posted right after it, in the
+    same transaction)."""
+    row = conn.execute(
+        select(*_MESSAGE_COLUMNS).where(
+            _m.session_id == message.session_id,
+            _m.position == message.position + 1,
+            _m.reply_to == message.id,
         )
     ).first()
     return None if row is None else _message(row)

@@ -64,6 +64,7 @@ class MessageOut(BaseModel):
     engine: str | None = Field(description="Which intent engine decided.")
     confidence: float | None
     job_id: str | None
+    reply_to: str | None = Field(description="The user message an assistant message answers.")
     output_ids: list[str]
     outputs: list[MessageOutput]
     error: MessageError | None
@@ -92,7 +93,7 @@ class SessionPage(BaseModel):
     has_more: bool
 
 
-class Turn(BaseModel):
+class TurnOut(BaseModel):
     """A posted message and the assistant's answer to it."""
 
     user_message: MessageOut

@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pictor.errors import PictorError
 from pictor.ids import new_id
+from pictor.jobs.errors import IdempotencyKeyReused
 from pictor.jobs.service import submit_job
 from pictor.studio import replies, settle
 from pictor.studio import repository as repo
@@ -36,6 +39,25 @@ log = logging.getLogger("pictor.studio")
 
 TITLE_LENGTH = 60
 SWEEP_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message as a user posts it."""
+
+    text: str
+    image_ids: list[str] = field(default_factory=list)
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A user message and the assistant message answering it."""
+
+    user: MessageRecord
+    assistant: MessageRecord
+    #: False when an earlier post with the same Idempotency-Key made them.
+    created: bool
 
 
 def _title_from(text: str) -> str:
@@ -126,17 +148,26 @@ class Studio:
 
     # Posting
 
-    async def post_message(
-        self, owner_id: str, session_id: str, text: str, image_ids: list[str]
-    ) -> tuple[MessageRecord, MessageRecord]:
-        """Store the message and its answer-to-be, route it; (user, assistant)."""
-        image_ids = list(dict.fromkeys(image_ids))
-        context, user, assistant = await self.runtime.db.write(
-            partial(self._store_turn, owner_id, session_id, text, image_ids)
-        )
+    async def post_message(self, owner_id: str, session_id: str, post: Post) -> Turn:
+        """Store the message and its answer-to-be, then route it. A message posted again
+        with the same Idempotency-Key gets the first turn back (``created`` False)."""
+        if post.idempotency_key is not None:
+            earlier = await self._replay(owner_id, session_id, post)
+            if earlier is not None:
+                return earlier
+        try:
+            context, user, assistant = await self.runtime.db.write(
+                partial(self._store_turn, owner_id, session_id, post)
+            )
+        except IntegrityError:
+            # Two posts with one Idempotency-Key raced; the other one stored its turn.
+            earlier = await self._replay(owner_id, session_id, post)
+            if earlier is None:
+                raise
+            return earlier
         self._publish([user, assistant])
         try:
-            assistant = await self._route(text, context, assistant)
+            assistant = await self._route(post.text, context, assistant)
         except Exception:
             # Not a client's mistake and not known: fail the message rather than leave it.
             log.exception("routing message %s failed", assistant.id)
@@ -144,14 +175,36 @@ class Studio:
                 assistant,
                 partial(settle.fail, code="internal_error", reason="something went wrong"),
             )
-        return user, assistant
+        return Turn(user, assistant, created=True)
+
+    async def _replay(self, owner_id: str, session_id: str, post: Post) -> Turn | None:
+        key = post.idempotency_key
+        assert key is not None
+
+        def unit(conn: Connection) -> Turn | None:
+            user = repo.by_idempotency_key(conn, owner_id, key)
+            if user is None:
+                return None
+            same = (user.session_id, user.text, user.image_ids) == (
+                session_id,
+                post.text,
+                list(dict.fromkeys(post.image_ids)),
+            )
+            if not same:
+                raise IdempotencyKeyReused("this Idempotency-Key was used with a different message")
+            assistant = repo.answer_to(conn, user)
+            assert assistant is not None  # stored in the same transaction
+            return Turn(user, assistant, created=False)
+
+        return await self.runtime.db.read(unit)
 
     def _store_turn(
-        self, owner_id: str, session_id: str, text: str, image_ids: list[str], conn: Connection
+        self, owner_id: str, session_id: str, post: Post, conn: Connection
     ) -> tuple[MessageContext, MessageRecord, MessageRecord]:
         session = repo.owned_session(conn, session_id, owner_id)
         if session is None:
             raise SessionNotFound(f"no session {session_id}")
+        image_ids = list(dict.fromkeys(post.image_ids))
         images = repo.owned_images(conn, owner_id, image_ids)
         for image_id in image_ids:
             if image_id not in images:
@@ -170,7 +223,7 @@ class Studio:
             conn,
             session_id,
             last_image_id=image_ids[-1] if image_ids else None,
-            title=None if session.title else _title_from(text),
+            title=None if session.title else _title_from(post.text),
         )
         common = {"session_id": session_id, "owner_id": owner_id}
         user = repo.insert_message(
@@ -179,9 +232,10 @@ class Studio:
                 **common,
                 "id": new_id("msg"),
                 "role": "user",
-                "text": text,
+                "text": post.text,
                 "image_ids": image_ids,
                 "status": MessageStatus.DONE,
+                "idempotency_key": post.idempotency_key,
                 "seq": seq,
             },
         )
@@ -192,6 +246,7 @@ class Studio:
                 "id": new_id("msg"),
                 "role": "assistant",
                 "status": MessageStatus.PROCESSING,
+                "reply_to": user.id,
                 "seq": repo.next_seq(conn, session_id),
             },
         )

@@ -25,9 +25,9 @@ from pictor.studio.schemas import (
     SessionDetail,
     SessionOut,
     SessionPage,
-    Turn,
+    TurnOut,
 )
-from pictor.studio.service import Studio
+from pictor.studio.service import Post, Studio
 from pictor.studio.stream import follow_session
 
 router = APIRouter(prefix="/v1/studio", tags=["studio"])
@@ -74,6 +74,7 @@ def message_out(runtime: Runtime, base_url: str, m: MessageRecord) -> MessageOut
         engine=m.engine,
         confidence=m.confidence,
         job_id=m.job_id,
+        reply_to=m.reply_to,
         output_ids=[o.id for o in outputs],
         outputs=outputs,
         error=(
@@ -145,31 +146,35 @@ async def delete_session(session_id: str, runtime: RuntimeDep, principal: Princi
 @router.post(
     "/sessions/{session_id}/messages",
     status_code=201,
-    response_model=Turn,
+    response_model=TurnOut,
     summary="Send a message",
 )
 async def post_message(
     session_id: str,
     body: MessageCreate,
     request: Request,
+    response: Response,
     runtime: RuntimeDep,
     principal: PrincipalDep,
-) -> Turn:
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> TurnOut:
     """Stores your message and answers with the assistant's: `done` at once for a plain
     answer, else `processing` with the `job_id` it started (poll it, or follow the
-    session's events); a message that cannot become a job is `failed` with a reason."""
+    session's events); a message that cannot become a job is `failed` with a reason.
+    The same `Idempotency-Key` again returns the first turn as it is now (200)."""
     studio = studio_of(runtime)
     if len(body.image_ids) > studio.settings.max_images:
         raise InvalidInput(
             f"a message takes at most {studio.settings.max_images} images", field="image_ids"
         )
-    user, assistant = await studio.post_message(
-        principal.user_id, session_id, body.text.strip() or body.text, body.image_ids
-    )
+    post = Post(body.text, list(body.image_ids), idempotency_key or None)
+    turn = await studio.post_message(principal.user_id, session_id, post)
+    if not turn.created:
+        response.status_code = 200
     base = str(request.base_url)
-    return Turn(
-        user_message=message_out(runtime, base, user),
-        assistant_message=message_out(runtime, base, assistant),
+    return TurnOut(
+        user_message=message_out(runtime, base, turn.user),
+        assistant_message=message_out(runtime, base, turn.assistant),
     )
 
 

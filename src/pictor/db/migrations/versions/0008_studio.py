@@ -71,6 +71,8 @@ def upgrade() -> None:
         sa.Column("reply", sa.Text(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("reply_to", sa.String(length=40), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -92,6 +94,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_studio_messages")),
+        sa.UniqueConstraint(
+            "owner_id",
+            "idempotency_key",
+            name=op.f("uq_studio_messages_owner_id_idempotency_key"),
+        ),
     )
     with op.batch_alter_table("studio_messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_studio_messages_job_id"), ["job_id"], unique=False)
