@@ -1,0 +1,570 @@
+"""The rules of batches: create (validated whole, priced, reserved, in one transaction),
+read (counts from the jobs), cancel (queued items, through the jobs' own cancel).
+
+A batch's items are ordinary jobs with ``batch_id`` and a priority below interactive
+jobs; each reserves its own share of the discounted price through the normal submit
+path (:func:`~pictor.jobs.service.insert_submitted`), so the ledger, cancel and the
+runner treat them like any job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, cast
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pictor.batches.errors import (
+    BatchFinished,
+    BatchNotFound,
+    InvalidBatchItem,
+    TooManyItems,
+)
+from pictor.batches.models import Batch, BatchStatus
+from pictor.batches.pricing import batch_price
+from pictor.batches.schemas import BatchCreate
+from pictor.config import Settings
+from pictor.credits import ledger
+from pictor.credits.ledger import InsufficientCredits
+from pictor.db.base import utcnow
+from pictor.db.engine import Database
+from pictor.engines.catalog import Engines
+from pictor.errors import InvalidInput, PictorError
+from pictor.ids import new_id
+from pictor.jobs import transitions
+from pictor.jobs.errors import IdempotencyKeyReused, JobFinished, UploadNotFound
+from pictor.jobs.events import Event, EventBus, commit_and_publish, publishing
+from pictor.jobs.models import FINAL_STATUSES, Job, JobStatus
+from pictor.jobs.queue import JobQueue
+from pictor.jobs.records import JobRecord
+from pictor.jobs.schemas import JobCreateBase, job_create_models
+from pictor.jobs.service import JobService, Submission, insert_submitted, new_job
+from pictor.pipelines.spec import PipelineSpec
+from pictor.registry import Registry
+
+log = logging.getLogger("pictor.batches")
+
+#: Priority of batch items: below interactive jobs (0), so they run after them.
+BATCH_PRIORITY = -1
+#: Queued items canceled per transaction (SQLite has one writer: keep each turn short).
+CANCEL_CHUNK = 100
+
+BATCHES = cast(Table, Batch.__table__)
+JOBS = cast(Table, Job.__table__)
+_b = BATCHES.c
+_j = JOBS.c
+BATCH_COLUMNS = tuple(BATCHES.columns)
+_OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+_INSERT_BATCH = insert(BATCHES)
+_OWNED = select(*BATCH_COLUMNS).where(_b.id == bindparam("id"), _b.owner_id == bindparam("owner"))
+_BY_KEY = select(*BATCH_COLUMNS).where(
+    _b.owner_id == bindparam("owner"), _b.idempotency_key == bindparam("key")
+)
+_TALLY = (
+    select(
+        _j.batch_id,
+        _j.status,
+        func.count(),
+        func.coalesce(func.sum(_j.cost), 0),
+        func.coalesce(func.sum(_j.progress), 0),
+        func.min(_j.started_at),
+        func.max(_j.finished_at),
+    )
+    .where(_j.batch_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_j.batch_id, _j.status)
+)
+_OPEN_ITEMS = select(func.count()).where(_j.batch_id == bindparam("id"), _j.status.in_(_OPEN))
+_FINISH = (
+    update(BATCHES)
+    .where(_b.id == bindparam("batch_id"), _b.finished_at.is_(None))
+    .values(status=bindparam("new_status"), finished_at=bindparam("now"))
+)
+_QUEUED_ITEMS = select(_j.id).where(_j.batch_id == bindparam("id"), _j.status == JobStatus.QUEUED)
+_ITEMS = select(_j.id, _j.kind, _j.status, _j.cost, _j.error_code, _j.error_message).where(
+    _j.id.in_(bindparam("ids", expanding=True))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """Every column of one ``batches`` row, by the same names as :class:`Batch`."""
+
+    id: str
+    owner_id: str
+    status: str
+    item_count: int
+    job_ids: list[str]
+    discount: float
+    list_price: int
+    total_cost: int
+    webhook_url: str | None
+    webhook_events: list[str] | None
+    idempotency_key: str | None
+    request_hash: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    canceled_at: datetime | None
+
+    def as_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass
+class Tally:
+    """What a batch's jobs say about it, read in one grouped statement."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    charged: int = 0
+    reserved: int = 0
+    progress_sum: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def open(self) -> int:
+        return sum(self.count(status) for status in _OPEN)
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """A batch as a client sees it: its row and what its jobs say."""
+
+    batch: BatchRecord
+    tally: Tally
+
+    @property
+    def status(self) -> str:
+        if self.batch.status in (BatchStatus.COMPLETED, BatchStatus.CANCELED):
+            return self.batch.status
+        if self.tally.open == 0:
+            # Every item ended; the follower has not written it down yet.
+            return BatchStatus.CANCELED if self.batch.canceled_at else BatchStatus.COMPLETED
+        started = self.batch.item_count - self.tally.count(JobStatus.QUEUED)
+        return BatchStatus.RUNNING if started > 0 else BatchStatus.QUEUED
+
+    @property
+    def progress(self) -> float:
+        n = self.batch.item_count
+        if n == 0:
+            return 100.0
+        ended = n - self.tally.open
+        running = self.tally.progress_sum  # progress of open items only (see tally_of)
+        return round((100 * ended + running) / n, 1)
+
+    @property
+    def finished_at(self) -> datetime | None:
+        if self.batch.finished_at is not None:
+            return self.batch.finished_at
+        return self.tally.finished_at if self.tally.open == 0 else None
+
+
+def _record(row: Sequence[Any]) -> BatchRecord:
+    return BatchRecord(*row)
+
+
+def tally_of(conn: Connection, batch_ids: Sequence[str]) -> dict[str, Tally]:
+    """Counts by status, money and progress of each batch's jobs (one statement)."""
+    tallies = {batch_id: Tally() for batch_id in batch_ids}
+    if not batch_ids:
+        return tallies
+    for batch_id, status, n, cost, progress, started, finished in conn.execute(
+        _TALLY, {"ids": list(batch_ids)}
+    ):
+        tally = tallies[batch_id]
+        tally.counts[status] = int(n)
+        if status == JobStatus.SUCCEEDED:
+            tally.charged += int(cost)
+        elif status in _OPEN:
+            tally.reserved += int(cost)
+            tally.progress_sum += int(progress)
+        if started is not None and (tally.started_at is None or started < tally.started_at):
+            tally.started_at = started
+        later = finished is not None and (tally.finished_at is None or finished > tally.finished_at)
+        if status in FINAL_STATUSES and later:
+            tally.finished_at = finished
+    return tallies
+
+
+def owned_batch(conn: Connection, batch_id: str, owner_id: str) -> BatchRecord | None:
+    row = conn.execute(_OWNED, {"id": batch_id, "owner": owner_id}).first()
+    return None if row is None else _record(row)
+
+
+def view_of(conn: Connection, batch_id: str, owner_id: str) -> BatchView | None:
+    batch = owned_batch(conn, batch_id, owner_id)
+    if batch is None:
+        return None
+    return BatchView(batch, tally_of(conn, [batch.id])[batch.id])
+
+
+def page_of(
+    conn: Connection, owner_id: str, cursor: str | None, limit: int, status: str | None = None
+) -> list[BatchView]:
+    """Newest first; ``cursor`` is the id of the last batch of the previous page."""
+    query = select(*BATCH_COLUMNS).where(_b.owner_id == owner_id)
+    if cursor is not None:
+        query = query.where(_b.id < cursor)
+    if status in (BatchStatus.COMPLETED, BatchStatus.CANCELED):
+        query = query.where(_b.status == status)
+    elif status is not None:
+        query = query.where(_b.status == BatchStatus.QUEUED)
+    batches = [_record(row) for row in conn.execute(query.order_by(_b.id.desc()).limit(limit))]
+    tallies = tally_of(conn, [b.id for b in batches])
+    views = [BatchView(b, tallies[b.id]) for b in batches]
+    if status in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        views = [v for v in views if v.status == status]
+    return views
+
+
+def items_of(conn: Connection, batch: BatchRecord, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Items ``offset`` to ``offset + limit`` in their order, with their job's state."""
+    ids = batch.job_ids[offset : offset + limit]
+    rows = {row[0]: row for row in conn.execute(_ITEMS, {"ids": ids})} if ids else {}
+    items = []
+    for index, job_id in enumerate(ids, start=offset):
+        _, kind, status, cost, error_code, error_message = rows[job_id]
+        error = (
+            {"code": error_code, "message": error_message or ""}
+            if error_code and status in (JobStatus.FAILED, JobStatus.CANCELED)
+            else None
+        )
+        items.append(
+            {
+                "index": index,
+                "job_id": job_id,
+                "kind": kind,
+                "status": status,
+                "cost": cost,
+                "error": error,
+            }
+        )
+    return items
+
+
+def finish_if_done(conn: Connection, batch_id: str) -> bool:
+    """Write down that a batch ended once none of its items is queued or running;
+    True when this call did it (only one ever does)."""
+    if open_items(conn, batch_id) > 0:
+        return False
+    canceled = conn.execute(select(_b.canceled_at).where(_b.id == batch_id)).scalar_one_or_none()
+    status = BatchStatus.CANCELED if canceled is not None else BatchStatus.COMPLETED
+    moved = conn.execute(_FINISH, {"batch_id": batch_id, "new_status": status, "now": utcnow()})
+    return moved.rowcount == 1
+
+
+def open_items(conn: Connection, batch_id: str) -> int:
+    """How many of a batch's items are queued or running."""
+    return int(conn.execute(_OPEN_ITEMS, {"id": batch_id}).scalar_one())
+
+
+def batches_of_jobs(conn: Connection, job_ids: Sequence[str]) -> set[str]:
+    """The batches these jobs belong to (none for interactive jobs)."""
+    query = select(_j.batch_id).where(_j.id.in_(job_ids), _j.batch_id.is_not(None)).distinct()
+    return {str(row[0]) for row in conn.execute(query)}
+
+
+def unfinished_batches(conn: Connection) -> list[str]:
+    rows = conn.execute(select(_b.id).where(_b.finished_at.is_(None)).order_by(_b.id))
+    return [str(row[0]) for row in rows]
+
+
+def _validation_error(exc: ValidationError, tags: frozenset[str]) -> InvalidInput:
+    """The deepest problem of a pydantic error, as the jobs API reports one."""
+    errors = exc.errors()
+    first = max(errors, key=lambda e: len(e.get("loc", ())))
+    parts = [str(p) for p in first.get("loc", ())]
+    if parts and parts[0] in tags:
+        parts = parts[1:]
+    path = ".".join(parts)
+    message = f"{path}: {first['msg']}" if path else str(first["msg"])
+    return InvalidInput(message, code="invalid_request", field=path or None)
+
+
+@dataclass
+class Prepared:
+    """A batch checked and priced, ready to insert."""
+
+    batch: BatchRecord
+    jobs: list[JobRecord]
+    #: How each item was named in the request ("items" or "inputs"), for errors.
+    prefix: str
+
+
+@dataclass
+class BatchService:
+    db: Database
+    bus: EventBus
+    catalog: Registry[PipelineSpec]
+    engines: Engines
+    settings: Settings
+    queue: JobQueue | None = None
+    _models: dict[str, type[JobCreateBase]] = field(default_factory=dict)
+
+    def _create_model(self, kind: str) -> type[JobCreateBase]:
+        if not self._models:
+            names = [name for name, _ in self.catalog.items()]
+            self._models = dict(zip(names, job_create_models(self.catalog), strict=True))
+        return self._models[kind]
+
+    # --- create -----------------------------------------------------------------------
+
+    def prepare(
+        self,
+        owner_id: str,
+        body: BatchCreate,
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> Prepared:
+        """Check every item as its own job would be checked (kind, params, inputs),
+        then price them all; raises on the first bad item, naming its index."""
+        limit = self.settings.batches.max_items
+        prefix = "items" if body.items is not None else "inputs"
+        count = len(body.items if body.items is not None else body.inputs or [])
+        if count > limit:
+            raise TooManyItems(f"a batch takes at most {limit} items, got {count}", field=prefix)
+        if count == 0:
+            raise TooManyItems("a batch needs at least one item", field=prefix)
+        batch_id = new_id("bat")
+        subs = (
+            self._subs_from_items(body.items, batch_id)
+            if body.items is not None
+            else self._subs_from_spec(body, batch_id)
+        )
+        max_attempts = self.settings.worker.max_attempts
+        jobs: list[JobRecord] = []
+        prices: list[int] = []
+        for index, sub in enumerate(subs):
+            try:
+                job = new_job(owner_id, sub, self.catalog, self.engines, max_attempts=max_attempts)
+            except PictorError as exc:
+                raise InvalidBatchItem.at(index, exc, prefix=prefix) from None
+            spec = self.catalog.get(sub.kind)
+            prices.append(ledger.price_for(self.settings, sub.kind, sub.params, spec=spec))
+            jobs.append(job)
+        discount = self.settings.batches.discount
+        total, shares = batch_price(prices, discount)
+        jobs = [replace(job, cost=share) for job, share in zip(jobs, shares, strict=True)]
+        batch = BatchRecord(
+            id=batch_id,
+            owner_id=owner_id,
+            status=BatchStatus.QUEUED,
+            item_count=len(jobs),
+            job_ids=[job.id for job in jobs],
+            discount=discount,
+            list_price=sum(prices),
+            total_cost=total,
+            webhook_url=None if body.webhook is None else str(body.webhook),
+            webhook_events=None if body.webhook_events is None else list(body.webhook_events),
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            created_at=utcnow(),
+            finished_at=None,
+            canceled_at=None,
+        )
+        return Prepared(batch, jobs, prefix)
+
+    def _subs_from_items(self, items: list[dict[str, Any]], batch_id: str) -> list[Submission]:
+        tags = frozenset(self.catalog.names())
+        subs = []
+        for index, item in enumerate(items):
+            kind = item.get("kind")
+            if not isinstance(kind, str) or kind not in tags:
+                error = InvalidInput(
+                    f"kind: unknown job kind {kind!r}; known: {', '.join(sorted(tags))}",
+                    code="invalid_request",
+                    field="kind",
+                )
+                raise InvalidBatchItem.at(index, error)
+            try:
+                parsed = self._create_model(kind).model_validate(item)
+            except ValidationError as exc:
+                raise InvalidBatchItem.at(index, _validation_error(exc, tags)) from None
+            extra = sorted(name for name in parsed.model_fields_set if name.startswith("webhook"))
+            if extra:
+                error = InvalidInput(
+                    f"{extra[0]}: a batch item takes no webhook; give the batch one",
+                    code="invalid_request",
+                    field=extra[0],
+                )
+                raise InvalidBatchItem.at(index, error)
+            upload_ids = []
+            for image in parsed.input_list():
+                if image.upload_id is None:
+                    error = InvalidInput(
+                        "input: batch items take upload ids (upload the image first)",
+                        code="invalid_request",
+                        field="input",
+                    )
+                    raise InvalidBatchItem.at(index, error)
+                upload_ids.append(image.upload_id)
+            subs.append(self._sub(kind, upload_ids, cast(Any, parsed).params, batch_id))
+        return subs
+
+    def _subs_from_spec(self, body: BatchCreate, batch_id: str) -> list[Submission]:
+        assert body.spec is not None and body.inputs is not None
+        tags = frozenset(self.catalog.names())
+        kind = body.spec.kind
+        if kind not in tags:
+            raise InvalidInput(
+                f"spec.kind: unknown job kind {kind!r}; known: {', '.join(sorted(tags))}",
+                code="invalid_request",
+                field="spec.kind",
+            )
+        try:
+            params = self.catalog.get(kind).params_model.model_validate(body.spec.params)
+        except ValidationError as exc:
+            error = _validation_error(exc, tags)
+            raise InvalidInput(
+                f"spec.params.{error.message}",
+                code="invalid_request",
+                field="spec.params" + (f".{error.field}" if error.field else ""),
+            ) from None
+        return [
+            self._sub(kind, [ids] if isinstance(ids, str) else list(ids), params, batch_id)
+            for ids in body.inputs
+        ]
+
+    @staticmethod
+    def _sub(kind: str, upload_ids: list[str], params: BaseModel, batch_id: str) -> Submission:
+        return Submission(
+            kind=kind,
+            upload_ids=upload_ids,
+            params=params,
+            batch_id=batch_id,
+            priority=BATCH_PRIORITY,
+        )
+
+    async def replay(self, owner_id: str, key: str, request_hash: str) -> BatchRecord | None:
+        """The batch an earlier request with this Idempotency-Key made, if any (409 if
+        that request had another body)."""
+        row = await self.db.read(
+            lambda conn: conn.execute(_BY_KEY, {"owner": owner_id, "key": key}).first()
+        )
+        if row is None:
+            return None
+        batch = _record(row)
+        if batch.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used with a different request body"
+            )
+        return batch
+
+    async def create(self, prepared: Prepared) -> tuple[BatchRecord, bool]:
+        """Insert the batch and all its jobs, each reserving its share, in one
+        transaction; then queue the jobs. (batch, created): a keyed request that lost a
+        race to an identical one gets the winner."""
+        batch = prepared.batch
+        await self.db.read(lambda conn: self._check_uploads(conn, prepared))
+        inserted = await commit_and_publish(
+            self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
+        )
+        if not inserted:
+            key, digest = batch.idempotency_key, batch.request_hash
+            assert key is not None and digest is not None
+            winner = await self.replay(batch.owner_id, key, digest)
+            if winner is None:
+                raise LookupError(f"no batch with Idempotency-Key {key}")
+            return winner, False
+        if self.queue is not None:
+            for job in prepared.jobs:
+                await self.queue.enqueue(job.id, priority=job.priority)
+        return batch, True
+
+    @staticmethod
+    def _check_uploads(conn: Connection, prepared: Prepared) -> None:
+        wanted = {item["artifact_id"] for job in prepared.jobs for item in job.inputs}
+        owned = transitions.owned_upload_ids(conn, prepared.batch.owner_id, sorted(wanted))
+        if owned == wanted:
+            return
+        for index, job in enumerate(prepared.jobs):
+            for item in job.inputs:
+                if item["artifact_id"] not in owned:
+                    error = UploadNotFound(f"no upload {item['artifact_id']}", field="input")
+                    raise InvalidBatchItem.at(index, error, prefix=prepared.prefix)
+
+    def _insert(self, conn: Connection, prepared: Prepared, outbox: list[Event]) -> bool:
+        batch = prepared.batch
+        if batch.idempotency_key is None:
+            conn.execute(_INSERT_BATCH, batch.as_values())
+        else:
+            try:
+                with conn.begin_nested():
+                    conn.execute(_INSERT_BATCH, batch.as_values())
+            except IntegrityError:
+                return False
+        available = ledger.balance(conn, batch.owner_id).available
+        if available < batch.total_cost:
+            raise _short(batch.total_cost, available)
+        for index, job in enumerate(prepared.jobs):
+            spec = self.catalog.get(job.kind)
+            try:
+                insert_submitted(conn, job, outbox, spec)
+            except InsufficientCredits:
+                # Spent meanwhile by another transaction: the whole batch is refused.
+                have = ledger.balance(conn, batch.owner_id).available
+                raise _short(batch.total_cost, have) from None
+            except PictorError as exc:
+                raise InvalidBatchItem.at(index, exc, prefix=prepared.prefix) from None
+        return True
+
+    # --- cancel -----------------------------------------------------------------------
+
+    async def cancel(self, batch_id: str, owner_id: str) -> None:
+        """Cancel every queued item (each released like a canceled job); running ones
+        finish. Canceling a canceled batch again changes nothing."""
+        batch = await self.db.read(lambda conn: owned_batch(conn, batch_id, owner_id))
+        if batch is None:
+            raise BatchNotFound(f"no batch {batch_id}")
+        if batch.canceled_at is None:
+
+            def mark(conn: Connection) -> tuple[bool, list[str]]:
+                ended = conn.execute(_OPEN_ITEMS, {"id": batch_id}).scalar_one() == 0
+                if ended and batch.status == BatchStatus.QUEUED:
+                    # Every item ended before the follower wrote it down.
+                    finish_if_done(conn, batch_id)
+                if batch.status == BatchStatus.COMPLETED or ended:
+                    return False, []
+                conn.execute(
+                    update(BATCHES)
+                    .where(and_(_b.id == batch_id, _b.canceled_at.is_(None)))
+                    .values(canceled_at=utcnow())
+                )
+                return True, [str(r[0]) for r in conn.execute(_QUEUED_ITEMS, {"id": batch_id})]
+
+            marked, queued = await self.db.write(mark)
+            if not marked:
+                raise BatchFinished(f"batch {batch_id} already ended")
+        else:
+            queued = await self.db.read(
+                lambda conn: [str(r[0]) for r in conn.execute(_QUEUED_ITEMS, {"id": batch_id})]
+            )
+        if self.queue is not None:
+            await self.queue.discard(queued)
+        # The jobs' own cancel, so each item is released like a canceled job. An item
+        # claimed by a worker at this very moment gets a cancel request instead.
+        for start in range(0, len(queued), CANCEL_CHUNK):
+            async with publishing(self.db, self.bus) as session:
+                service = JobService(session, self.catalog, self.engines, max_attempts=1)
+                for job_id in queued[start : start + CANCEL_CHUNK]:
+                    try:
+                        await service.cancel(job_id, owner_id)
+                    except JobFinished:
+                        continue  # it ended while the others were being canceled
+        await self.db.write(lambda conn: finish_if_done(conn, batch_id))
+
+
+def _short(required: int, available: int) -> InsufficientCredits:
+    return InsufficientCredits(
+        f"this batch needs {required} credit(s); {available} available",
+        details={"required": required, "available": available},
+    )
