@@ -3,6 +3,8 @@ balance row is the sum of the entries, nothing goes below zero."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import Connection
 from tests.credits.support import balance, entries, funded_user, write
@@ -50,7 +52,7 @@ async def test_open_account_of_a_new_user_writes_a_grant_entry(runtime: Runtime)
 
 async def test_reserve_then_charge_part_and_release_the_rest(runtime: Runtime) -> None:
     user = await funded_user(runtime, 10)
-    cause = {"cause_type": "job", "cause_id": "job_x1"}
+    cause = {"cause_type": "test", "cause_id": "x1"}
     await write(runtime, lambda conn: ledger.reserve(conn, user.id, 6, **cause))
     assert await _check_sums(runtime, user.id) == ledger.Balance(4, 6)
     await write(runtime, lambda conn: ledger.settle(conn, user.id, 6, 4, **cause))
@@ -61,7 +63,7 @@ async def test_reserve_then_charge_part_and_release_the_rest(runtime: Runtime) -
         ("charge", 0, -4, 4),
         ("release", 2, -2, 6),
     ]
-    assert {r["cause_id"] for r in tail} == {"job_x1"}
+    assert {r["cause_id"] for r in tail} == {"x1"}
 
 
 async def test_reserving_more_than_available_raises_and_changes_nothing(
@@ -72,7 +74,7 @@ async def test_reserving_more_than_available_raises_and_changes_nothing(
     with pytest.raises(InsufficientCredits) as caught:
         await write(
             runtime,
-            lambda conn: ledger.reserve(conn, user.id, 4, cause_type="job", cause_id="j"),
+            lambda conn: ledger.reserve(conn, user.id, 4, cause_type="test", cause_id="j"),
         )
     assert caught.value.code == "insufficient_credits"
     assert caught.value.details == {"required": 4, "available": 3}
@@ -90,13 +92,13 @@ async def test_reserve_without_an_account_is_insufficient(runtime: Runtime) -> N
     await write(runtime, drop_account)
     with pytest.raises(InsufficientCredits):
         await write(
-            runtime, lambda conn: ledger.reserve(conn, user.id, 1, cause_type="job", cause_id="j")
+            runtime, lambda conn: ledger.reserve(conn, user.id, 1, cause_type="test", cause_id="j")
         )
 
 
 async def test_settle_outstanding_is_idempotent(runtime: Runtime) -> None:
     user = await funded_user(runtime, 5)
-    cause = {"cause_type": "job", "cause_id": "job_twice"}
+    cause = {"cause_type": "test", "cause_id": "twice"}
     await write(runtime, lambda conn: ledger.reserve(conn, user.id, 5, **cause))
     charged = await write(
         runtime, lambda conn: ledger.settle_outstanding(conn, user.id, 2, **cause)
@@ -111,7 +113,7 @@ async def test_settle_refuses_a_charge_above_the_reservation(runtime: Runtime) -
     with pytest.raises(ValueError):
         await write(
             runtime,
-            lambda conn: ledger.settle(conn, user.id, 2, 3, cause_type="job", cause_id="j"),
+            lambda conn: ledger.settle(conn, user.id, 2, 3, cause_type="test", cause_id="j"),
         )
 
 
@@ -163,7 +165,7 @@ async def test_credit_refuses_job_entries_and_negative_grants(runtime: Runtime) 
 async def test_clamped_credit_keeps_reserved_credits(runtime: Runtime) -> None:
     """A refund takes from what is available, never from credits held by running jobs."""
     user = await funded_user(runtime, 10)
-    cause = {"cause_type": "job", "cause_id": "job_held"}
+    cause = {"cause_type": "test", "cause_id": "held"}
     await write(runtime, lambda conn: ledger.reserve(conn, user.id, 8, **cause))
     await write(
         runtime,
@@ -172,3 +174,30 @@ async def test_clamped_credit_keeps_reserved_credits(runtime: Runtime) -> None:
         ),
     )
     assert await _check_sums(runtime, user.id) == ledger.Balance(0, 8)
+    await write(runtime, lambda conn: ledger.settle(conn, user.id, 8, 0, **cause))
+
+
+async def test_the_audit_finds_a_balance_that_is_not_the_sum_of_its_entries(
+    runtime: Runtime,
+) -> None:
+    from pictor.credits import audit
+
+    user = await funded_user(runtime, 5)
+    rows = ledger.BALANCES.c
+
+    def nudge(delta: int) -> Callable[[Connection], None]:
+        def unit(conn: Connection) -> None:
+            statement = ledger.BALANCES.update().where(rows.user_id == user.id)
+            conn.execute(statement.values(available=rows.available + delta))
+
+        return unit
+
+    await write(runtime, nudge(1))
+    try:
+        problems = await runtime.db.read(audit.check)
+    finally:
+        await write(runtime, nudge(-1))
+    assert problems == [
+        f"user {user.id}: balance row 6/0 (available/reserved) but entries sum to 5/0"
+    ]
+    assert await runtime.db.read(audit.check) == []

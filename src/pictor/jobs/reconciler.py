@@ -11,6 +11,7 @@ from pictor.jobs.events import EventBus, publishing, record_event
 from pictor.jobs.models import JobStatus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.repository import JobRepository
+from pictor.jobs.service import release_job
 
 log = logging.getLogger("pictor.reconciler")
 WORKER_LOST = "the worker running this job stopped, too many times"
@@ -42,6 +43,7 @@ class Reconciler:
                         error_message=WORKER_LOST,
                     )
                     if moved:
+                        await release_job(session, job.id, job.owner_id)
                         await record_event(
                             session,
                             job.id,

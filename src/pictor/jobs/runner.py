@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from pictor.artifacts.models import Artifact
+from pictor.credits import ledger
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
@@ -166,10 +167,12 @@ class Runner:
         run_s: float,
         event: dict[str, Any],
         artifacts: list[Artifact] | None = None,
+        charged: int = 0,
         **values: Any,
     ) -> bool:
-        """The final transition, fenced by attempt: state, outputs, money and the final
-        event in one transaction."""
+        """The final transition, fenced by attempt: state, outputs, money (``charged``
+        of the job's reservation spent, the rest released) and the final event in one
+        transaction."""
         values.update(
             status=status,
             finished_at=utcnow(),
@@ -184,18 +187,38 @@ class Runner:
             if moved is None:
                 return False
             transitions.insert_outputs(conn, artifacts or [])
-            self._before_final_event(conn, job, status)
+            self._before_final_event(conn, job, status, charged)
             data = {"status": str(status), **event}
             outbox.append(transitions.store_final_event(conn, job.id, moved, str(status), data))
             return True
 
         return await commit_and_publish(self.db, self.bus, unit)
 
-    def _before_final_event(self, conn: Connection, job: JobRecord, status: JobStatus) -> None:
-        """Hook for the ledger (charge or release) in the same transaction."""
+    def _before_final_event(
+        self, conn: Connection, job: JobRecord, status: JobStatus, charged: int = 0
+    ) -> None:
+        """The ledger, in the final transaction: a succeeded job pays ``charged`` of what
+        it reserved and gets the rest back; a failed or canceled one gets it all back."""
+        spent = charged if status == JobStatus.SUCCEEDED else 0
+        ledger.settle_outstanding(conn, job.owner_id, spent, cause_type="job", cause_id=job.id)
+
+    def _charge(self, job: JobRecord, ctx: JobContext) -> int:
+        """What a succeeded job pays: its price, or the part of it the pipeline says it
+        earned (``ctx.charge``, in the kind's built-in prices, scaled to the price
+        reserved, so overrides and batch discounts apply; a localize job pays for the
+        languages it made)."""
+        if ctx.charge is None:
+            return job.cost
+        spec = self.catalog.get(job.kind)
+        base = spec.cost
+        if spec.cost_for is not None:
+            base = spec.cost_for(spec.params_model.model_validate(job.params))
+        earned = ctx.charge if base <= 0 else ctx.charge * job.cost // base
+        return max(0, min(job.cost, earned))
 
     async def _finish_succeeded(self, job: JobRecord, ctx: JobContext, run_s: float) -> None:
         ids = [pending.artifact.id for pending in ctx.outputs]
+        charged = self._charge(job, ctx)
         ok = await self._finish(
             job,
             JobStatus.SUCCEEDED,
@@ -206,7 +229,8 @@ class Runner:
             result=ctx.result,
             engine=ctx.engine,
             artifacts=[pending.artifact for pending in ctx.outputs],
-            **({} if ctx.charge is None else {"cost": ctx.charge}),
+            charged=charged,
+            **({} if charged == job.cost else {"cost": charged}),
         )
         if not ok:
             await ctx.discard_outputs()

@@ -2,6 +2,8 @@
 
 ``JobService`` works inside a caller's ORM session and never commits; :func:`submit_job`
 is the same submission as one write transaction of its own (the POST /v1/jobs path).
+Either way the job's price is reserved in the transaction that inserts it
+(:func:`insert_submitted`), and a queued job canceled here gets it back at once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pictor.credits import ledger
+from pictor.credits.settings import CreditsSettings
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
@@ -39,6 +43,9 @@ from pictor.jobs.records import JobRecord
 from pictor.jobs.repository import JobRepository
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
+
+#: Prices when a caller passes none (tests of the job machinery); the app passes its own.
+_DEFAULT_CREDITS = CreditsSettings()
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -75,9 +82,11 @@ def new_job(
     engines: Engines,
     *,
     max_attempts: int,
+    prices: CreditsSettings | None = None,
 ) -> JobRecord:
     """The row a submission makes, checked against its kind (uploads are checked when
-    it is inserted)."""
+    it is inserted). Its ``cost`` is the submission's server-set price if it has one,
+    else the kind's price (``prices``: PICTOR_CREDITS_*; the defaults when None)."""
     spec = catalog.get(sub.kind)
     count = len(sub.upload_ids)
     if not spec.min_inputs <= count <= spec.max_inputs:
@@ -103,7 +112,7 @@ def new_job(
         request_hash=sub.request_hash,
         cost=sub.cost
         if sub.cost is not None
-        else (spec.cost if spec.cost_for is None else spec.cost_for(sub.params)),
+        else ledger.price_for(prices or _DEFAULT_CREDITS, sub.kind, sub.params, spec=spec),
         progress=0,
         stage="queued",
         attempts=0,
@@ -130,7 +139,10 @@ def insert_submitted(
     conn: Connection, job: JobRecord, outbox: list[Event], spec: PipelineSpec | None = None
 ) -> bool:
     """Insert a new job after checking its uploads (and what its kind refers to) are
-    its owner's; False when another request with the same Idempotency-Key won the race."""
+    its owner's, and reserve its price; False when another request with the same
+    Idempotency-Key won the race (nothing reserved then). Raises
+    :class:`~pictor.credits.ledger.InsufficientCredits` when the balance does not cover
+    the price: the caller's transaction then rolls back, the job with it."""
     upload_ids = [item["artifact_id"] for item in job.inputs]
     owned = transitions.owned_upload_ids(conn, job.owner_id, upload_ids)
     for upload_id in upload_ids:
@@ -141,6 +153,7 @@ def insert_submitted(
     event = transitions.insert_job(conn, job)
     if event is None:
         return False
+    ledger.reserve(conn, job.owner_id, job.cost, cause_type="job", cause_id=job.id)
     outbox.append(event)
     return True
 
@@ -160,10 +173,11 @@ async def submit_job(
     sub: Submission,
     *,
     max_attempts: int,
+    prices: CreditsSettings | None = None,
 ) -> Submitted:
     """Submit in one write transaction (the caller has already replayed a keyed
     request whose job exists); its ``queued`` event is published after commit."""
-    job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts)
+    job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts, prices=prices)
     spec = catalog.get(sub.kind)
     if await commit_and_publish(db, bus, lambda conn, out: insert_submitted(conn, job, out, spec)):
         return Submitted(job, created=True)
@@ -177,6 +191,16 @@ async def submit_job(
     return Submitted(winner, created=False)
 
 
+async def release_job(session: AsyncSession, job_id: str, owner_id: str) -> None:
+    """Give back all a job still holds, in the session's transaction (a job that
+    ended without running: canceled while queued, failed by the reconciler)."""
+    await session.run_sync(
+        lambda s: ledger.settle_outstanding(
+            s.connection(), owner_id, 0, cause_type="job", cause_id=job_id
+        )
+    )
+
+
 class JobService:
     def __init__(
         self,
@@ -185,12 +209,14 @@ class JobService:
         engines: Engines,
         *,
         max_attempts: int,
+        prices: CreditsSettings | None = None,
     ) -> None:
         self.session = session
         self.jobs = JobRepository(session)
         self.catalog = catalog
         self.engines = engines
         self.max_attempts = max_attempts
+        self.prices = prices
 
     async def get(self, job_id: str, owner_id: str | None) -> Job:
         """A job of ``owner_id`` (or any job when ``owner_id`` is None, for admins)."""
@@ -213,7 +239,14 @@ class JobService:
         existing = await self.replay(owner_id, sub)
         if existing is not None:
             return Submitted(existing, created=False)
-        job = new_job(owner_id, sub, self.catalog, self.engines, max_attempts=self.max_attempts)
+        job = new_job(
+            owner_id,
+            sub,
+            self.catalog,
+            self.engines,
+            max_attempts=self.max_attempts,
+            prices=self.prices,
+        )
         outbox: list[Event] = []
         created = await self.session.run_sync(
             lambda s: insert_submitted(s.connection(), job, outbox, self.catalog.get(sub.kind))
@@ -243,6 +276,7 @@ class JobService:
             error_code="job_canceled",
             error_message="canceled by request",
         ):
+            await release_job(self.session, job.id, job.owner_id)
             await record_event(self.session, job.id, "canceled", {"status": "canceled"})
         elif job.cancel_requested_at is None and await self.jobs.transition(
             job.id, from_status=JobStatus.RUNNING, cancel_requested_at=now

@@ -35,7 +35,6 @@ from pictor.jobs.transitions import by_idempotency_key, job_with_outputs, output
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 from pictor.runtime import Runtime
-from pictor.webhooks.service import accept_webhook_url
 
 MAX_WAIT_S = 60
 
@@ -95,7 +94,6 @@ async def submit_job(
         upload_ids=[],
         params=body.params,  # type: ignore[attr-defined]
         webhook_url=payload.get("webhook"),
-        webhook_events=payload.get("webhook_events"),
         idempotency_key=idempotency_key,
         request_hash=request_hash(payload) if idempotency_key else None,
     )
@@ -108,7 +106,6 @@ async def submit_job(
             return existing, False
     if sub.webhook_url:
         await check_webhook_url(runtime, sub.webhook_url)
-        await accept_webhook_url(runtime.db, principal_id, sub.webhook_url)
     upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
     sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
     submitted = await submit_to_db(
@@ -119,6 +116,7 @@ async def submit_job(
         principal_id,
         sub,
         max_attempts=runtime.settings.worker.max_attempts,
+        prices=runtime.settings.credits,
     )
     if submitted.created and runtime.queue is not None:
         await runtime.queue.enqueue(submitted.job.id)

@@ -183,7 +183,11 @@ async def create_localization(
         await runtime.store.delete(ad.storage_key)  # the first request's copy is the input
         job_id, created = existing.id, False
     else:
-        job_id, created = await _submit(runtime, principal.user_id, ad, sub)
+        try:
+            job_id, created = await _submit(runtime, principal.user_id, ad, sub)
+        except BaseException:  # refused (no credits, say): nothing keeps the ad
+            await runtime.store.delete(ad.storage_key)
+            raise
     if wait:
         await wait_until_final(runtime, job_id, wait)
     out = await load_job_out(runtime, str(request.base_url), job_id, principal.user_id)
@@ -204,6 +208,7 @@ async def _submit(
             runtime.catalog,
             runtime.engines,
             max_attempts=runtime.settings.worker.max_attempts,
+            prices=runtime.settings.credits,
         )
         submitted = await service.submit(owner_id, sub)
     if submitted.created and runtime.queue is not None:

@@ -147,6 +147,7 @@ async def _run_job(
             runtime.catalog,
             runtime.engines,
             max_attempts=runtime.settings.worker.max_attempts,
+            prices=runtime.settings.credits,
         )
         submitted = await service.submit(
             owner_id, Submission(kind=kind, upload_ids=uploads, params=params)

@@ -98,6 +98,7 @@ async def remove_background(
             runtime.catalog,
             runtime.engines,
             max_attempts=runtime.settings.worker.max_attempts,
+            prices=runtime.settings.credits,
         )
         submitted = await service.submit(
             owner, Submission(kind="remove_background", upload_ids=[upload.id], params=params)
