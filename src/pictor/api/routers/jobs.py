@@ -35,6 +35,7 @@ from pictor.jobs.transitions import by_idempotency_key, job_with_outputs, output
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 from pictor.runtime import Runtime
+from pictor.webhooks.service import accept_webhook_url
 
 MAX_WAIT_S = 60
 
@@ -94,6 +95,7 @@ async def submit_job(
         upload_ids=[],
         params=body.params,  # type: ignore[attr-defined]
         webhook_url=payload.get("webhook"),
+        webhook_events=payload.get("webhook_events"),
         idempotency_key=idempotency_key,
         request_hash=request_hash(payload) if idempotency_key else None,
     )
@@ -106,6 +108,7 @@ async def submit_job(
             return existing, False
     if sub.webhook_url:
         await check_webhook_url(runtime, sub.webhook_url)
+        await accept_webhook_url(runtime.db, principal_id, sub.webhook_url)
     upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
     sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
     submitted = await submit_to_db(
