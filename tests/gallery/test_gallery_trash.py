@@ -68,6 +68,13 @@ async def test_deleting_moves_to_the_trash_and_every_url_stops_at_once(
     [in_list] = [j for j in listed_jobs if j["id"] == job["id"]]
     assert in_list["outputs"][0]["url"] is None
 
+    as_input = await client.post(
+        "/v1/jobs",
+        json={"kind": "remove_background", "input": {"upload_id": item_id}},
+        headers=user.headers,
+    )
+    assert_error(as_input, 404, "upload_not_found")
+
     trashed = await item(client, user, item_id)
     assert trashed["url"] is None and trashed["thumbnail_url"] is None
     deleted_at = datetime.fromisoformat(trashed["deleted_at"])
