@@ -77,7 +77,7 @@ COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "#ff0000": (
         "red", "rojo", "roja", "rouge", "rot", "rote", "roten", "rosso", "rossa", "vermelho",
         "vermelha", "rood", "czerwon*", "kirmizi", "красн*", "أحمر", "الأحمر", "لال", "लाल",
-        "赤", "红", "紅", "빨간", "빨강", "แดง", "đỏ", "merah",
+        "赤", "红", "紅", "빨간", "빨강", "แดง", "màu đỏ", "merah",
     ),
     "#008000": (
         "green", "verde", "vert", "verte", "grun", "grune", "groen", "zielon*", "yesil",
@@ -97,7 +97,7 @@ COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "#000000": (
         "black", "negro", "negra", "noir", "noire", "schwarz", "schwarze", "nero", "nera",
         "preto", "preta", "zwart", "czarn*", "siyah", "черн*", "أسود", "الأسود", "काला", "黒",
-        "黑", "검은", "검정", "ดำ", "đen", "hitam",
+        "黑", "검은", "검정", "ดำ", "màu đen", "hitam",
     ),
     "#ffff00": (
         "yellow", "amarillo", "jaune", "gelb", "giallo", "amarelo", "geel", "zolt*", "sari",
@@ -110,21 +110,21 @@ COLOR_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "#800080": (
         "purple", "morado", "violet", "violett", "lila", "viola", "roxo", "paars", "fioletow*",
-        "mor", "фиолетов*", "بنفسجي", "बैंगनी", "紫", "보라", "ม่วง", "tím", "ungu",
+        "mor", "фиолетов*", "بنفسجي", "बैंगनी", "紫", "보라", "ม่วง", "màu tím", "ungu",
     ),
     "#ffc0cb": (
         "pink", "rosa", "roze", "rozow*", "pembe", "розов*", "وردي", "गुलाबी", "ピンク", "粉色",
-        "분홍", "ชมพู", "hồng", "merah muda",
+        "분홍", "ชมพู", "màu hồng", "merah muda",
     ),
     "#a52a2a": (
         "brown", "marron", "braun", "marrone", "marrom", "bruin", "brazow*", "kahverengi",
-        "коричнев*", "بني", "भूरा", "茶色", "棕色", "갈색", "น้ำตาล", "nâu", "coklat",
+        "коричнев*", "بني", "भूरा", "茶色", "棕色", "갈색", "น้ำตาล", "màu nâu", "coklat",
         "cokelat",
     ),
     "#808080": (
         "gray", "grey", "gris", "grau", "grigio", "cinza", "grijs", "szar*", "gri", "серый",
-        "серая", "серого", "серое", "رمادي", "स्लेटी", "灰色", "グレー", "회색", "เทา", "xám",
-        "abu-abu",
+        "серая", "серого", "серое", "رمادي", "स्लेटी", "灰色", "グレー", "회색", "เทา",
+        "màu xám", "abu-abu",
     ),
     "#ffd700": (
         "gold", "golden", "dorado", "dore", "doree", "oro", "dourado", "goud", "zlot*", "altin",

@@ -115,6 +115,7 @@ STYLE_LEXICONS = {style: Lexicon(style, words) for style, words in LOGO_STYLE_WO
 CUE_LEXICONS = {cue: Lexicon(cue, words) for cue, words in STYLE_CUES.items()}
 COLOR_KEYWORDS = [(Keyword.of(w), hex_) for hex_, words in COLOR_WORDS.items() for w in words]
 NO_TYPOS: frozenset[str] = frozenset()
+_ON = {"on", "onto", "over", "sur", "auf", "su", "sobre", "op", "na", "на"}
 
 
 @dataclass
@@ -208,7 +209,16 @@ def _background_color(message: Message, colors: list[tuple[int, str]]) -> str | 
     if where < 0 or any(at >= 10_000 for at, _ in colors):
         return colors[0][1]
     near = [(abs(at - where), hex_) for at, hex_ in colors if abs(at - where) <= 3]
-    return min(near)[1] if near else None
+    if near:
+        return min(near)[1]
+    # "remove the background and put it on white": a colour the subject goes on.
+    words = message.words
+    on = [
+        hex_
+        for at, hex_ in colors
+        if 0 < at < 10_000 and _ON.intersection(words[max(0, at - 2) : at])
+    ]
+    return on[0] if on else None
 
 
 def extract(message: Message) -> Extracted:

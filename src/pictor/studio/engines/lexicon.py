@@ -123,7 +123,8 @@ CHANGE = Lexicon(
         "zamien", "degistir", "ekle", "yap", "измени*", "добав*", "замени*", "сделай",
         "поменяй", "غير", "أضف", "اضف", "استبدل", "बदलो", "बदल दो", "जोड़ो", "बनाओ इसे",
         "変えて", "変更", "追加", "にして", "改成", "换成", "改为", "添加", "加上", "变成",
-        "바꿔", "변경", "추가", "으로 해", "เปลี่ยน", "เพิ่ม", "đổi", "thay", "thêm", "ubah",
+        "바꿔", "변경", "추가", "으로 해", "เปลี่ยน", "เพิ่ม",
+        "đổi", "thay", "thêm vào", "thêm một", "ubah",
         "ganti", "tambah*", "jadikan",
     ],
 )
@@ -141,7 +142,7 @@ ADJUST = Lexicon(
         "cieplej", "daha", "canli", "sicak", "теплее", "светлее", "темнее", "ярче", "больше",
         "меньше", "контраст*", "أكثر", "اكثر", "और", "ज़्यादा", "चमकीला", "もっと", "明るく",
         "暗く", "暖かく", "白黒", "風に", "更", "亮", "暗", "흑백", "더", "밝게", "어둡게",
-        "ขึ้น", "สว่าง", "hơn", "sáng hơn", "lebih",
+        "ขึ้น", "สว่าง", "sáng hơn", "tối hơn", "lebih",
     ],
 )
 
@@ -152,7 +153,7 @@ REFER = Lexicon(
         "it", "this", "that", "this photo", "the photo", "the image", "the picture", "her",
         "him", "them", "esta", "este", "esto", "cette", "dieses", "questa", "questo", "essa",
         "esse", "dessa", "desse", "het", "dit", "bunu", "это", "этот", "эту", "هذه", "इसे",
-        "इस", "この", "这张", "这个", "이", "นี้", "này", "ini",
+        "इस", "この", "这张", "这个", "이", "นี้", "ini",
     ],
 )
 
@@ -164,7 +165,7 @@ NEW = Lexicon(
         "otro", "nueva", "nuevo", "une autre", "un autre", "nouvelle", "nouveau", "neues",
         "ein anderes", "noch ein", "un altra", "un altro", "nuova", "outra", "nova", "nieuwe",
         "nowy", "nowa", "yeni", "новую", "новое", "ещё", "جديدة", "नई", "新しい", "別の",
-        "新的", "另一", "새로운", "다른", "ใหม่", "mới", "baru",
+        "新的", "另一", "새로운", "다른", "ใหม่", "ảnh mới", "hình mới", "baru",
     ],
 )
 
@@ -185,7 +186,7 @@ TRANSLATE = Lexicon(
         "ubersetz*", "lokalisier*", "anpass*", "tradurre", "traduci", "localizza*", "traduz*",
         "vertaal*", "lokaliseer*", "przetlumacz*", "tlumacz*", "cevir*", "перевед*",
         "перевест*", "локализ*", "ترجم", "الترجمة", "अनुवाद", "翻訳", "翻译", "翻譯",
-        "ローカライズ", "本地化", "번역", "현지화", "แปล", "dịch", "terjemah*",
+        "ローカライズ", "本地化", "번역", "현지화", "แปล", "dịch sang", "bản dịch", "terjemah*",
     ],
 )
 
@@ -281,7 +282,7 @@ OBJECT = Lexicon(
         "personne*", "texte", "voiture", "mensch*", "text", "auto", "schrift*", "scritta",
         "testo", "pessoa*", "carro", "persoon", "tekst", "osob*", "kisi*", "yazi*", "человек*",
         "текст*", "شخص", "النص", "व्यक्ति", "人", "文字", "電線", "电线", "사람", "글자", "คน",
-        "người", "chữ", "orang", "tulisan",
+        "người", "orang", "tulisan",
     ],
 )
 

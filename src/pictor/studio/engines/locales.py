@@ -157,7 +157,7 @@ MARKET_NAMES: dict[str, tuple[str, ...]] = {
         "usa", "u.s.a", "united states", "america", "the states", "estados unidos",
         "etats-unis", "usa", "vereinigte staaten", "stati uniti", "verenigde staten",
         "stany zjednoczone", "abd", "сша", "америк*", "الولايات المتحدة", "アメリカ", "美国",
-        "美國", "미국", "อเมริกา", "mỹ", "amerika",
+        "美國", "미국", "อเมริกา", "nước mỹ", "thị trường mỹ", "amerika",
     ),
     "vietnam": (
         "vietnam", "viet nam", "việt nam", "wietnam", "вьетнам*", "فيتنام", "ベトナム", "越南",

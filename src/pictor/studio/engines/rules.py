@@ -75,8 +75,8 @@ def score(s: Signals, image: bool) -> dict[IntentKind, float]:
     points: dict[IntentKind, float] = {
         "remove_background": (
             3.5 * (remove and background)
-            + 3.0 * ("cutout" in s)
-            + 2.5 * (background and p.background_color is not None and not remove)
+            + (3.0 + 1.0 * ("background" in s)) * ("cutout" in s)
+            + 2.5 * (background and p.background_color is not None)
         ),
         "remove_watermark": 4.0 * ("watermark" in s) + 1.0 * (remove and "watermark" in s),
         "erase": (
