@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -244,3 +245,20 @@ async def test_openapi_documents_the_billing_endpoints(client: httpx.AsyncClient
     webhook = paths["/v1/billing/webhook"]["post"]
     assert [p["name"] for p in webhook["parameters"]] == ["Stripe-Signature"]
     assert "security" not in webhook
+
+
+async def test_racing_requests_with_one_key_get_one_session(
+    client: httpx.AsyncClient, user: User, stripe: FakeStripe
+) -> None:
+    headers = {**user.headers, "Idempotency-Key": "double-click"}
+    responses = await asyncio.gather(
+        *(
+            client.post("/v1/billing/checkout", json={"pack": "pro"}, headers=headers)
+            for _ in range(4)
+        )
+    )
+    assert all(r.status_code in (200, 201) for r in responses)
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len(stripe.sessions) == 1
+    listed = await client.get("/v1/billing/purchases", headers=user.headers)
+    assert len(listed.json()["items"]) == 1

@@ -14,7 +14,7 @@ from tests.billing.fake_stripe import WEBHOOK_SECRET, FakeStripe, signed
 from tests.conftest import User, new_user
 
 from pictor.billing.events import CHECKOUTS
-from pictor.credits import ledger
+from pictor.credits import audit, ledger
 from pictor.runtime import Runtime
 
 
@@ -129,6 +129,7 @@ async def test_racing_completion_events_grant_once(
     assert outcomes.count("granted") == 1
     assert outcomes.count("duplicate") == 2
     assert await available(runtime, user) == before + 3000
+    assert await runtime.db.read(audit.check) == []
 
 
 async def test_delayed_payment_grants_on_async_success_only(
@@ -244,6 +245,7 @@ async def test_racing_refund_and_completion_end_with_the_refund_applied(
     responses = await asyncio.gather(*(post_event(client, e) for e in events))
     assert all(r.status_code == 200 for r in responses)
     assert [await available(runtime, b) for b in buyers] == [0, 0, 0, 0]
+    assert await runtime.db.read(audit.check) == []
 
 
 async def test_unknown_types_and_foreign_sessions_are_acknowledged_and_ignored(
