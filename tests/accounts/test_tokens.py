@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import update
 from tests.accounts.conftest import PASSWORD, Member, bearer
@@ -187,6 +188,7 @@ async def test_alg_none_tokens_are_refused(client: httpx.AsyncClient, member: Me
     await assert_invalid_token(client, f"{b64({'alg': 'NONE'})}.{b64(claims)}.c2ln")
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 async def test_other_algorithms_and_keys_are_refused(
     client: httpx.AsyncClient, runtime: Runtime, member: Member
 ) -> None:
