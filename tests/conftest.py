@@ -120,14 +120,13 @@ TEST_CREDITS = 1_000_000
 async def new_user(runtime: Runtime, role: str = "user", *, credits: int = TEST_CREDITS) -> User:
     """A user with an API key and exactly ``credits`` available (set by an ``adjustment``
     on top of the signup grant)."""
+    grant = runtime.settings.credits.signup_grant
     async with runtime.db.session() as session:
-        service = AccountService(session)
+        service = AccountService(session, signup_grant=grant)
         user = await service.create_user(f"{uuid.uuid4().hex[:10]}@example.com", role=role)
         _, key = await service.create_key(user.id, "test")
-    grant = runtime.settings.credits.signup_grant
 
     def fund(conn: Connection) -> None:
-        ledger.open_account(conn, user.id, grant)
         change = credits - ledger.balance(conn, user.id).available
         ledger.credit(
             conn, user.id, change, entry="adjustment", cause_type="admin", cause_id="tests"

@@ -27,6 +27,16 @@ async def _check_sums(runtime: Runtime, user_id: str) -> ledger.Balance:
     return now
 
 
+async def test_a_new_user_starts_with_the_signup_grant(runtime: Runtime) -> None:
+    user = await funded_user(runtime, 0)  # the grant, then an adjustment to 0
+    rows = await entries(runtime, user.id)
+    grant = runtime.settings.credits.signup_grant
+    assert [(r["entry"], r["amount"], r["cause_type"]) for r in rows] == [
+        ("grant", grant, "signup"),
+        ("adjustment", -grant, "admin"),
+    ]
+
+
 async def test_open_account_grants_once(runtime: Runtime) -> None:
     user = await funded_user(runtime, 0)
     # A second open (a retried signup) changes nothing.
