@@ -178,7 +178,8 @@ def _count(message: Message, out: Extracted) -> None:
     if match is not None:
         word = match.group(1).lower()
         out.n = int(word) if word.isdigit() else _NUMBER_WORDS[word]
-        out.spans.append(match.span())
+        if len(match.group(0).split()) == 2:  # "3 images": only routing; "3 product shots": kept
+            out.spans.append(match.span())
         return
     cjk = _COUNT_CJK.search(message.raw)
     if cjk is not None:

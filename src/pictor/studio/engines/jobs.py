@@ -25,7 +25,8 @@ from pictor.pipelines.localize_params import MAX_TARGETS, LocalizeParams
 from pictor.pipelines.logo import MAX_VARIANTS, LogoParams
 from pictor.pipelines.remove_background import RemoveBackgroundParams
 from pictor.pipelines.remove_watermark import RemoveWatermarkParams
-from pictor.studio.engines.extract import RATIOS, Extracted
+from pictor.studio.engines.extract import RATIOS, Extracted, colors_in
+from pictor.studio.engines.text import Message
 from pictor.studio.intent import Intent, IntentKind
 
 PARAMS_MODELS: dict[str, type[BaseModel]] = {
@@ -109,8 +110,12 @@ def assemble(
             params["business_name"] = business_name
         if found.logo_style:
             params["style"] = found.logo_style
-        if found.colors:
-            params["colors"] = found.colors
+        colors = found.colors
+        if business_name and colors:
+            # "Blue Peak Outdoors" names a business, not a colour.
+            colors = [c for _, c in colors_in(Message.of(text.replace(business_name, " ")))]
+        if colors:
+            params["colors"] = colors[:5]
         if found.n is not None:
             params["variants"] = max(1, min(MAX_VARIANTS, found.n))
         params["description"] = text[:1000]
