@@ -94,4 +94,5 @@ async def test_the_openapi_document_describes_the_credits_routes(
 ) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["paths"]["/v1/credits"]["get"]["summary"] == "Your credit balance"
+    assert "402" in spec["paths"]["/v1/jobs"]["post"]["responses"]
     assert "cursor" in {p["name"] for p in spec["paths"]["/v1/credits/ledger"]["get"]["parameters"]}

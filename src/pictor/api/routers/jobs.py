@@ -140,6 +140,7 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
         status_code=201,
         response_model=JobOut,
         summary="Create a job",
+        responses={402: {"description": "Not enough credits for its price (insufficient_credits)"}},
     )
     async def create_job(
         request: Request,
