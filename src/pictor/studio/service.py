@@ -286,6 +286,7 @@ class Studio:
                 message.owner_id,
                 submission(planned, message.id),
                 max_attempts=runtime.settings.worker.max_attempts,
+                prices=runtime.settings.credits,
             )
         except PictorError as exc:
             # Params that do not fit the kind, an engine not configured, no image,
