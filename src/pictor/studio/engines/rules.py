@@ -158,6 +158,15 @@ def _logo_name(text: str, context: MessageContext) -> tuple[str | None, str]:
     return None, text
 
 
+def _answers_a_logo_question(context: MessageContext) -> bool:
+    """The previous message asked for a logo without naming the business."""
+    if not context.history:
+        return False
+    previous = context.history[-1]
+    asked = lx.LOGO.first(Message.of(previous), VOCABULARY) is not None
+    return asked and business_name(previous) is None
+
+
 def understand(text: str, context: MessageContext) -> Intent:
     """The rules engine's reading of one message (pure; no I/O)."""
     message = Message.of(text)
@@ -167,7 +176,9 @@ def understand(text: str, context: MessageContext) -> Intent:
     points = score(s, image)
     kind: IntentKind = max(points, key=lambda k: points[k])
     confidence = _confidence(points)
-    if points[kind] < MIN_SCORE or kind == "answer":
+    if (points[kind] < MIN_SCORE or kind == "answer") and _answers_a_logo_question(context):
+        kind, confidence = "logo", 0.6  # "make me a logo" / "What is it called?" / "Acme"
+    elif points[kind] < MIN_SCORE or kind == "answer":
         return _answer(_chat_reply(s), confidence)
     if kind == "generate" and attached and "new" not in s:
         kind = "edit"  # "a poster using this photo": the photo is an input
