@@ -1,43 +1,53 @@
-"""Fixtures of the studio tests."""
+"""Fixtures of the studio tests: the real rules engine, or a scripted one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pytest
 from tests.studio.support import studio
 
 from pictor.runtime import Runtime
+from pictor.studio.engines.rules import RulesEngine
 from pictor.studio.intent import Intent, IntentEngine, MessageContext
 
 
-class KeywordEngine:
-    """A few keywords, until the real rules engine lands (see pictor/studio/engines)."""
+@dataclass
+class ScriptedEngine:
+    """Answers the next message with the intent a test gives (to reach cases the rules
+    engine never produces: an intent whose params its job refuses, say)."""
 
-    name = "keywords"
+    name: str = "scripted"
+    intents: list[Intent] = field(default_factory=list)
+    contexts: list[MessageContext] = field(default_factory=list)
 
     async def understand(self, text: str, context: MessageContext) -> Intent:
-        lowered = text.lower()
-        images = context.image_ids or ((context.last_image_id,) if context.last_image_id else ())
-        if "background" in lowered:
-            return Intent("remove_background", image_ids=images, confidence=0.9, engine=self.name)
-        if "logo for" in lowered:
-            words = text.split("logo for", 1)[1].split()
-            params = {"business_name": words[0], "business_type": " ".join(words[1:])}
-            return Intent("logo", params=params, confidence=0.9, engine=self.name)
-        if "erase" in lowered:
-            return Intent("erase", image_ids=images, confidence=0.8, engine=self.name)
-        if "picture of" in lowered:
-            prompt = text.split("picture of", 1)[1].strip()
-            return Intent("generate", prompt=prompt, confidence=0.8, engine=self.name)
-        return Intent("answer", reply="Hello! What shall we make?", engine=self.name)
+        self.contexts.append(context)
+        return self.intents.pop(0)
+
+
+@contextmanager
+def engine_in_use(runtime: Runtime, engine: IntentEngine) -> Iterator[None]:
+    target = studio(runtime)
+    previous = target._engine
+    target._engine = engine
+    try:
+        yield
+    finally:
+        target._engine = previous
 
 
 @pytest.fixture(autouse=True)
-def intent_engine(runtime: Runtime) -> Iterator[IntentEngine]:
-    target = studio(runtime)
-    previous = target._engine
-    engine = KeywordEngine()
-    target._engine = engine
-    yield engine
-    target._engine = previous
+def rules_engine(runtime: Runtime) -> Iterator[None]:
+    # The rules engine, until build_intent_engine (which picks it by default) lands.
+    with engine_in_use(runtime, RulesEngine()):
+        yield
+
+
+@pytest.fixture
+def scripted(runtime: Runtime, rules_engine: None) -> Iterator[ScriptedEngine]:
+    engine = ScriptedEngine()
+    with engine_in_use(runtime, engine):
+        yield engine

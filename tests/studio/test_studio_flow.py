@@ -85,6 +85,7 @@ async def test_make_a_logo_runs_a_logo_job_whose_png_becomes_the_last_image(
     answer = await send(client, user, session_id, "make a logo for Acme bakery")
     assert answer["intent"] == "logo"
     assert answer["params"]["business_name"] == "Acme"
+    assert answer["engine"] == "rules"
     done = await finished(client, runtime, user, answer)
     assert done["status"] == "done", done
     job = (await client.get(f"/v1/jobs/{done['job_id']}", headers=user.headers)).json()
@@ -145,25 +146,38 @@ async def test_a_message_that_cannot_become_a_job_fails_with_a_clear_reason(
     client: httpx.AsyncClient, user: User
 ) -> None:
     session_id = await new_session(client, user)
-    # No image in the message nor in the session.
+    # No image in the message nor in the session: the assistant asks for one.
     no_image = await send(client, user, session_id, "remove the background")
-    assert no_image["status"] == "failed"
-    assert no_image["error"]["code"] == "image_required"
+    assert no_image["status"] == "done"
+    assert no_image["intent"] == "answer"
     assert no_image["job_id"] is None
+    assert "image" in no_image["reply"].lower()
 
     # No text-to-image provider is configured here.
     no_provider = await send(client, user, session_id, "a picture of a cat at sunset")
     assert no_provider["status"] == "failed"
     assert no_provider["intent"] == "generate"
-    assert no_provider["prompt"] == "a cat at sunset"
+    assert no_provider["prompt"].lower() == "a cat at sunset"
     assert no_provider["job_id"] is None
-    assert no_provider["error"]["message"]
-
-    # erase needs a mask or regions, which the message did not give.
-    upload_id = await upload_png(client, user)
-    erase = await send(client, user, session_id, "erase it", [upload_id])
-    assert erase["status"] == "failed"
-    assert erase["error"]["code"] == "mask_missing"
+    assert no_provider["error"]["code"] and no_provider["error"]["message"]
+    assert no_provider["error"]["message"] in no_provider["reply"]
 
     jobs = (await client.get("/v1/jobs", headers=user.headers)).json()
-    assert jobs["data"] == [], "no job was made for any of them"
+    assert jobs["data"] == [], "no job was made for either"
+
+
+async def test_erasing_a_named_corner_runs_an_erase_job_on_the_attached_image(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+    answer = await send(
+        client, user, session_id, "erase the text in the top right corner", [upload_id]
+    )
+    assert answer["intent"] == "erase"
+    done = await finished(client, runtime, user, answer)
+    assert done["status"] == "done", done
+    job = (await client.get(f"/v1/jobs/{done['job_id']}", headers=user.headers)).json()
+    assert job["kind"] == "erase" and job["input"] == [{"upload_id": upload_id}]
+    assert job["params"]["regions"] == [{"x": 75.0, "y": 0.0, "w": 25.0, "h": 15.0}]
+    assert job["params"]["units"] == "percent"

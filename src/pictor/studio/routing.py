@@ -6,7 +6,6 @@ normal path (:func:`pictor.jobs.service.submit_job`).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,8 @@ from pictor.errors import InvalidInput
 from pictor.jobs.service import Submission
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
+from pictor.studio.engines.jobs import NoJob, to_job
 from pictor.studio.intent import Intent, MessageContext
-
-log = logging.getLogger("pictor.studio")
-
-#: Kinds whose params carry the refined prompt.
-PROMPTED_KINDS = frozenset({"generate", "edit"})
 
 
 class InvalidIntentParams(InvalidInput):
@@ -59,44 +54,49 @@ def pick_images(intent: Intent, context: MessageContext, spec: PipelineSpec) -> 
         chosen = [context.last_image_id]
     if not chosen:
         raise NoImage(
-            f"{intent.kind} works on an image: attach one (image_ids) or make one first",
+            f"{spec.kind} works on an image: attach one (image_ids) or make one first",
             field="image_ids",
         )
     return list(dict.fromkeys(chosen))
 
 
-def build_params(intent: Intent, spec: PipelineSpec) -> BaseModel:
-    """The kind's params model from the intent's params (and prompt), validated."""
-    model = spec.params_model
-    values: dict[str, Any] = {k: v for k, v in intent.params.items() if k in model.model_fields}
-    dropped = sorted(set(intent.params) - set(values))
-    if dropped:
-        log.info("intent params not used by %s: %s", spec.kind, ", ".join(dropped))
-    if intent.prompt:
-        if spec.kind in PROMPTED_KINDS:
-            values.setdefault("prompt", intent.prompt)
-        elif "description" in model.model_fields:
-            values.setdefault("description", intent.prompt[:1000])
+def build_params(kind: str, params: dict[str, Any], spec: PipelineSpec) -> BaseModel:
+    """The kind's params model from the intent's params, validated."""
     try:
-        return model.model_validate(values)
+        return spec.params_model.model_validate(params)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        message = f"{field}: {first['msg']}" if field else str(first["msg"])
-        raise InvalidIntentParams(
-            f"could not make a {spec.kind} job from this message ({message})",
-            field=field and f"params.{field}",
-        ) from None
+        raise _refused(kind, exc) from None
+
+
+def _refused(kind: str, exc: ValidationError) -> InvalidIntentParams:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    message = f"{field}: {first['msg']}" if field else str(first["msg"])
+    return InvalidIntentParams(
+        f"could not make a {kind} job from this message ({message})",
+        field=field and f"params.{field}",
+    )
 
 
 def plan_job(
     intent: Intent, context: MessageContext, catalog: Registry[PipelineSpec]
 ) -> PlannedJob:
     """The job an intent (other than ``answer``) asks for; InvalidInput when it cannot
-    be made, with a reason a user can act on."""
-    spec = catalog.get(intent.kind)
-    params = build_params(intent, spec)
-    return PlannedJob(intent.kind, pick_images(intent, context, spec), params)
+    be made, with a reason a user can act on.
+
+    The kind and params come from the engines' own :func:`to_job` (the one reading of
+    an intent as a job: it adds the prompt, and turns an ``erase`` that names no place
+    into a generative ``edit``), then the catalog's params model checks them.
+    """
+    try:
+        kind, params = to_job(intent)
+    except NoJob as exc:
+        if isinstance(exc.__cause__, ValidationError):
+            raise _refused(intent.kind, exc.__cause__) from None
+        raise InvalidIntentParams(f"could not make a job from this message ({exc})") from None
+    spec = catalog.get(kind)
+    checked = build_params(kind, params, spec)
+    return PlannedJob(kind, pick_images(intent, context, spec), checked)
 
 
 def submission(planned: PlannedJob, message_id: str) -> Submission:
