@@ -155,6 +155,8 @@ class WebhookService:
         limit = self.settings.concurrency * 4
         gate = asyncio.Semaphore(self.settings.concurrency)
         handled = 0
+        if not await self.db.read(lambda conn: repository.any_due(conn, now)):
+            return handled
         while True:
             claimed = await self.db.write(
                 lambda conn: repository.claim_due(conn, now, lease, limit)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pictor.jobs.events import FINAL_EVENT_TYPES, Event
@@ -109,12 +109,21 @@ def enable_url(conn: Connection, owner_id: str, url: str) -> bool:
     return bool(conn.execute(gone).rowcount)
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    free = or_(_D.leased_until.is_(None), _D.leased_until <= now)
+    return and_(_D.status == "pending", _D.next_attempt_at <= now, free)
+
+
+def any_due(conn: Connection, now: datetime) -> bool:
+    """A read first, so an idle poll takes no write lock."""
+    return conn.execute(select(_D.id).where(_due(now)).limit(1)).first() is not None
+
+
 def claim_due(
     conn: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[DeliveryRow]:
     """Take up to ``limit`` due deliveries for this sender until ``lease_until``."""
-    free = or_(_D.leased_until.is_(None), _D.leased_until <= now)
-    due = and_(_D.status == "pending", _D.next_attempt_at <= now, free)
+    due = _due(now)
     ids = select(_D.id).where(due).order_by(_D.next_attempt_at).limit(limit).scalar_subquery()
     # ``due`` again on the UPDATE itself: a concurrent sender that claimed a row first
     # makes it fail the re-check (PostgreSQL re-evaluates the WHERE of a locked row).
