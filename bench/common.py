@@ -44,6 +44,8 @@ def settings_dict(data_dir: Path, **overrides: Any) -> dict[str, Any]:
         "data_dir": str(data_dir),
         "security": {"secret_key": secrets.token_urlsafe(24)},
         "admin": {"api_key": ADMIN_KEY, "email": "bench@example.com"},
+        # Jobs are paid for (reserve at submit, charge at the end); never run out mid-bench.
+        "credits": {"signup_grant": 1_000_000_000},
         "worker": {"concurrency": 2},
         "plugins": [PLUGIN],
         "log": {"json": True, "level": "INFO"},
