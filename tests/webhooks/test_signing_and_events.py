@@ -163,3 +163,19 @@ async def test_after_a_rotation_both_secrets_sign_for_the_grace_period(
     assert len(after.headers["webhook-signature"].split(" ")) == 1
     assert verify_standard_webhook(second, after.headers, after.body, now)
     assert not verify_standard_webhook(first, after.headers, after.body, now)
+
+
+async def test_two_first_secrets_made_at_once_both_sign(
+    hook_runtime: Runtime, api: httpx.AsyncClient, receiver: Receiver, clock: Clock
+) -> None:
+    user = await new_user(hook_runtime)
+    made = await asyncio.gather(
+        *(api.post("/v1/webhooks/secret", headers=user.headers) for _ in range(2))
+    )
+    assert [m.status_code for m in made] == [201, 201]
+    await finished_job(hook_runtime, api, user, receiver.url)
+    await webhook_service(hook_runtime).run_due(clock.now)
+    [got] = receiver.received
+    now = int(clock.now.timestamp())
+    for answer in made:
+        assert verify_standard_webhook(answer.json()["secret"], got.headers, got.body, now)

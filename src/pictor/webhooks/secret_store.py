@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pictor.webhooks.models import WebhookDelivery, WebhookSecret
 from pictor.webhooks.signing import new_secret
@@ -41,10 +42,16 @@ def create_or_rotate(conn: Connection, owner_id: str, now: datetime, grace_s: in
     current = conn.execute(
         select(_S.secret).where(_S.owner_id == owner_id).with_for_update()
     ).scalar_one_or_none()
+    expires = None
     if current is None:
-        conn.execute(insert(WebhookSecret).values(owner_id=owner_id, secret=secret, created_at=now))
-        expires = None
-    else:
+        try:
+            with conn.begin_nested():
+                values = {"owner_id": owner_id, "secret": secret, "created_at": now}
+                conn.execute(insert(WebhookSecret).values(**values))
+        except IntegrityError:
+            # A concurrent first POST made one: the one made here wins, as a rotation.
+            current = conn.execute(select(_S.secret).where(_S.owner_id == owner_id)).scalar_one()
+    if current is not None:
         expires = now + timedelta(seconds=grace_s) if grace_s > 0 else None
         conn.execute(
             update(WebhookSecret)
