@@ -114,7 +114,6 @@ CORNER_LEXICONS = {corner: Lexicon(corner, words) for corner, words in CORNERS.i
 STYLE_LEXICONS = {style: Lexicon(style, words) for style, words in LOGO_STYLE_WORDS.items()}
 CUE_LEXICONS = {cue: Lexicon(cue, words) for cue, words in STYLE_CUES.items()}
 COLOR_KEYWORDS = [(Keyword.of(w), hex_) for hex_, words in COLOR_WORDS.items() for w in words]
-NO_TYPOS: frozenset[str] = frozenset()
 _ON = {"on", "onto", "over", "sur", "auf", "su", "sobre", "op", "na", "на"}
 
 
@@ -139,8 +138,7 @@ class Extracted:
 
 
 def _exact(message: Message, lexicon: Lexicon) -> bool:
-    vocabulary = frozenset(message.words)  # every word known: no typo tolerance
-    return lexicon.first(message, vocabulary) is not None
+    return lexicon.present(message, message.word_set)  # every word known: no typos
 
 
 def _shape(message: Message, out: Extracted) -> None:
@@ -195,7 +193,7 @@ def colors_in(message: Message) -> list[tuple[int, str]]:
         hex_ = "#" + (digits if len(digits) == 6 else "".join(c * 2 for c in digits))
         found.setdefault(hex_, len(message.raw[: match.start()].split()))
     for keyword, hex_ in COLOR_KEYWORDS:
-        at = message.find(keyword, NO_TYPOS | frozenset(message.words))
+        at = message.find(keyword, message.word_set)
         if at is not None and hex_ not in found:
             found[hex_] = at if at >= 0 else 10_000 - at
     return sorted((at, hex_) for hex_, at in found.items())
@@ -204,7 +202,7 @@ def colors_in(message: Message) -> list[tuple[int, str]]:
 def _background_color(message: Message, colors: list[tuple[int, str]]) -> str | None:
     """A colour said next to "background" (within 3 words), or anywhere in a message
     without spaces that names the background."""
-    where = BACKGROUND.first(message, frozenset(message.words))
+    where = BACKGROUND.first(message, message.word_set)
     if where is None or not colors:
         return None
     if where < 0 or any(at >= 10_000 for at, _ in colors):

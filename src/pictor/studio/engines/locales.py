@@ -172,6 +172,7 @@ ALL_WORDS = (
     "全言語", "所有语言", "모든 언어",
 )
 # fmt: on
+_ALL = tuple(Keyword.of(w) for w in ALL_WORDS)
 _CODE = re.compile(r"\b([A-Z]{2}|[a-z]{2}-(?:[A-Z][a-z]{3}-)?[A-Z]{2})\b")
 
 
@@ -210,7 +211,7 @@ def _codes() -> dict[str, str]:
 def _found(message: Message, table: tuple[tuple[Keyword, str], ...]) -> list[tuple[int, str]]:
     hits: dict[str, int] = {}
     for keyword, target in table:
-        at = message.find(keyword, frozenset(message.words))  # no typo tolerance
+        at = message.find(keyword, message.word_set)  # no typo tolerance
         if at is not None and target not in hits:
             hits[target] = at if at >= 0 else -at
     return sorted((at, target) for target, at in hits.items())
@@ -230,6 +231,6 @@ def find_targets(message: Message) -> Targets:
         language = _codes().get(code)
         if language and language not in languages:
             languages.append(language)
-    if any(message.find(Keyword.of(w), frozenset()) is not None for w in ALL_WORDS):
+    if any(message.find(k, message.word_set) is not None for k in _ALL):
         languages = list(load_catalog().languages)
     return Targets(tuple(languages), tuple(markets))

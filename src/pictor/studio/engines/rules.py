@@ -55,7 +55,7 @@ class Signals:
 
 
 def read(message: Message) -> Signals:
-    found = {m.name for m in _MEANINGS if m.first(message, VOCABULARY) is not None}
+    found = {m.name for m in _MEANINGS if m.present(message, VOCABULARY)}
     opens = lx.QUESTION.first(message, VOCABULARY)
     question = message.raw.rstrip().endswith(("?", "？", "؟")) or opens in (0, -1)
     spaced = len(message.words) > 1 or not message.words

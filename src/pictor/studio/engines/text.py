@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _KEYWORD_TOKEN = re.compile(r"\w+\*?", re.UNICODE)
@@ -113,11 +113,50 @@ class Message:
     raw: str
     folded: str
     words: tuple[str, ...]
+    word_set: frozenset[str]
+    #: Per vocabulary: the words it does not know (the only ones that can be typos).
+    _unknown: dict[int, list[tuple[int, str]]] = field(default_factory=dict, compare=False)
 
     @staticmethod
     def of(raw: str) -> Message:
         folded = fold(raw)
-        return Message(raw, folded, tuple(tokens(folded)))
+        words = tuple(tokens(folded))
+        return Message(raw, folded, words, frozenset(words))
+
+    def unknown(self, vocabulary: frozenset[str]) -> list[tuple[int, str]]:
+        key = id(vocabulary)
+        if key not in self._unknown:
+            self._unknown[key] = [
+                (i, w)
+                for i, w in enumerate(self.words)
+                if w not in vocabulary and len(w) >= FUZZY_MIN_LENGTH - 1
+            ]
+        return self._unknown[key]
+
+    def _find_one(self, part: str, vocabulary: frozenset[str]) -> int | None:
+        if part.endswith("*"):
+            stem = part[:-1]
+            if stem in self.folded:
+                for index, word in enumerate(self.words):
+                    if word.startswith(stem):
+                        return index
+            if len(stem) < FUZZY_MIN_STEM:
+                return None
+        else:
+            if part in self.word_set:
+                return self.words.index(part)
+            if len(part) < FUZZY_MIN_LENGTH:
+                return None
+        for index, word in self.unknown(vocabulary):
+            if _word_matches(word, part, vocabulary):
+                return index
+        return None
+
+    def _may_have(self, part: str) -> bool:
+        """A quick test ruling a keyword part out when no typo could match it."""
+        if part.endswith("*"):
+            return len(part) - 1 >= FUZZY_MIN_STEM or part[:-1] in self.folded
+        return len(part) >= FUZZY_MIN_LENGTH or part in self.word_set
 
     def find(self, keyword: Keyword, vocabulary: frozenset[str]) -> int | None:
         """The index of the first token where ``keyword`` matches (substring keywords:
@@ -126,7 +165,11 @@ class Message:
             at = self.folded.find(keyword.text)
             return None if at < 0 else -at - 1
         parts = keyword.parts
+        if len(parts) == 1:
+            return self._find_one(parts[0], vocabulary)
         words = self.words
+        if not all(self._may_have(part) for part in parts):
+            return None
         for start in range(len(words) - len(parts) + 1):
             if all(
                 _word_matches(words[start + i], part, vocabulary) for i, part in enumerate(parts)
@@ -173,6 +216,9 @@ class Lexicon:
             return None
         token_hits = [at for at in found if at >= 0]
         return min(token_hits) if token_hits else max(found)
+
+    def present(self, message: Message, vocabulary: frozenset[str]) -> bool:
+        return any(message.find(k, vocabulary) is not None for k in self.keywords)
 
     def matched(self, message: Message, vocabulary: frozenset[str]) -> list[Keyword]:
         return [k for k in self.keywords if message.find(k, vocabulary) is not None]
