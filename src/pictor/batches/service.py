@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pictor.batches.errors import (
@@ -37,13 +37,13 @@ from pictor.engines.catalog import Engines
 from pictor.errors import InvalidInput, PictorError
 from pictor.ids import new_id
 from pictor.jobs import transitions
-from pictor.jobs.errors import IdempotencyKeyReused, JobFinished, UploadNotFound
-from pictor.jobs.events import Event, EventBus, commit_and_publish, publishing
-from pictor.jobs.models import FINAL_STATUSES, Job, JobStatus
+from pictor.jobs.errors import IdempotencyKeyReused, UploadNotFound
+from pictor.jobs.events import Event, EventBus, commit_and_publish, final_event_data
+from pictor.jobs.models import FINAL_STATUSES, Job, JobEvent, JobStatus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.records import JobRecord
 from pictor.jobs.schemas import JobCreateBase, job_create_models
-from pictor.jobs.service import JobService, Submission, insert_submitted, new_job
+from pictor.jobs.service import Submission, new_job
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 
@@ -51,8 +51,6 @@ log = logging.getLogger("pictor.batches")
 
 #: Priority of batch items: below interactive jobs (0), so they run after them.
 BATCH_PRIORITY = -1
-#: Queued items canceled per transaction (SQLite has one writer: keep each turn short).
-CANCEL_CHUNK = 100
 
 BATCHES = cast(Table, Batch.__table__)
 JOBS = cast(Table, Job.__table__)
@@ -62,6 +60,8 @@ BATCH_COLUMNS = tuple(BATCHES.columns)
 _OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 _INSERT_BATCH = insert(BATCHES)
+_INSERT_JOB = insert(JOBS)
+_INSERT_EVENT = insert(cast(Table, JobEvent.__table__))
 _OWNED = select(*BATCH_COLUMNS).where(_b.id == bindparam("id"), _b.owner_id == bindparam("owner"))
 _BY_KEY = select(*BATCH_COLUMNS).where(
     _b.owner_id == bindparam("owner"), _b.idempotency_key == bindparam("key")
@@ -85,7 +85,25 @@ _FINISH = (
     .where(_b.id == bindparam("batch_id"), _b.finished_at.is_(None))
     .values(status=bindparam("new_status"), finished_at=bindparam("now"))
 )
-_QUEUED_ITEMS = select(_j.id).where(_j.batch_id == bindparam("id"), _j.status == JobStatus.QUEUED)
+_MARK_CANCELED = (
+    update(BATCHES)
+    .where(_b.id == bindparam("b_id"), _b.canceled_at.is_(None))
+    .values(canceled_at=bindparam("now"))
+)
+_CANCEL_QUEUED = (
+    update(JOBS)
+    .where(_j.batch_id == bindparam("b_id"), _j.status == JobStatus.QUEUED)
+    .values(
+        status=JobStatus.CANCELED,
+        finished_at=bindparam("now"),
+        cancel_requested_at=bindparam("now"),
+        stage="canceled",
+        error_code="job_canceled",
+        error_message="canceled by request",
+        event_seq=_j.event_seq + 1,
+    )
+    .returning(_j.id, _j.event_seq, _j.kind, _j.created_at, _j.started_at, _j.run_seconds)
+)
 _ITEMS = select(_j.id, _j.kind, _j.status, _j.cost, _j.error_code, _j.error_message).where(
     _j.id.in_(bindparam("ids", expanding=True))
 )
@@ -505,62 +523,94 @@ class BatchService:
         available = ledger.balance(conn, batch.owner_id).available
         if available < batch.total_cost:
             raise _short(batch.total_cost, available)
+        self._insert_items(conn, prepared, outbox)
+        return True
+
+    def _insert_items(self, conn: Connection, prepared: Prepared, outbox: list[Event]) -> None:
+        """What :func:`~pictor.jobs.service.insert_submitted` does for one job, for all of
+        them with one statement per table: uploads and what each kind refers to checked
+        as the owner's, the rows and their ``queued`` events inserted, then each job's
+        share reserved as its own ledger cause (``job``), as a job alone reserves it."""
+        owner = prepared.batch.owner_id
+        self._check_uploads(conn, prepared)
         for index, job in enumerate(prepared.jobs):
             spec = self.catalog.get(job.kind)
+            if spec.check_owned is None:
+                continue
             try:
-                insert_submitted(conn, job, outbox, spec)
-            except InsufficientCredits:
-                # Spent meanwhile by another transaction: the whole batch is refused.
-                have = ledger.balance(conn, batch.owner_id).available
-                raise _short(batch.total_cost, have) from None
+                spec.check_owned(spec.params_model.model_validate(job.params), owner, conn)
             except PictorError as exc:
                 raise InvalidBatchItem.at(index, exc, prefix=prepared.prefix) from None
-        return True
+        conn.execute(_INSERT_JOB, [job.as_values() for job in prepared.jobs])
+        events = [
+            Event(job.id, 1, "queued", {"status": "queued", "kind": job.kind}, job.created_at)
+            for job in prepared.jobs
+        ]
+        conn.execute(
+            _INSERT_EVENT,
+            [
+                {"job_id": e.job_id, "seq": e.seq, "type": e.type, "data": e.data}
+                | {"created_at": e.created_at}
+                for e in events
+            ],
+        )
+        for job in prepared.jobs:
+            try:
+                ledger.reserve(conn, owner, job.cost, cause_type="job", cause_id=job.id)
+            except InsufficientCredits:
+                # Spent meanwhile by another transaction: the whole batch is refused.
+                have = ledger.balance(conn, owner).available
+                raise _short(prepared.batch.total_cost, have) from None
+        outbox.extend(events)
 
     # --- cancel -----------------------------------------------------------------------
 
     async def cancel(self, batch_id: str, owner_id: str) -> None:
-        """Cancel every queued item (each released like a canceled job); running ones
-        finish. Canceling a canceled batch again changes nothing."""
-        batch = await self.db.read(lambda conn: owned_batch(conn, batch_id, owner_id))
+        """Cancel every queued item, in one transaction; running ones finish. Canceling
+        a canceled batch again cancels what may have been requeued since (a retry)."""
+        canceled = await commit_and_publish(
+            self.db, self.bus, lambda conn, outbox: self._cancel(conn, batch_id, owner_id, outbox)
+        )
+        if self.queue is not None:
+            await self.queue.discard(canceled)
+
+    @staticmethod
+    def _cancel(conn: Connection, batch_id: str, owner_id: str, outbox: list[Event]) -> list[str]:
+        batch = owned_batch(conn, batch_id, owner_id)
         if batch is None:
             raise BatchNotFound(f"no batch {batch_id}")
         if batch.canceled_at is None:
-
-            def mark(conn: Connection) -> tuple[bool, list[str]]:
-                ended = conn.execute(_OPEN_ITEMS, {"id": batch_id}).scalar_one() == 0
-                if ended and batch.status == BatchStatus.QUEUED:
-                    # Every item ended before the follower wrote it down.
-                    finish_if_done(conn, batch_id)
-                if batch.status == BatchStatus.COMPLETED or ended:
-                    return False, []
-                conn.execute(
-                    update(BATCHES)
-                    .where(and_(_b.id == batch_id, _b.canceled_at.is_(None)))
-                    .values(canceled_at=utcnow())
-                )
-                return True, [str(r[0]) for r in conn.execute(_QUEUED_ITEMS, {"id": batch_id})]
-
-            marked, queued = await self.db.write(mark)
-            if not marked:
+            if batch.status == BatchStatus.COMPLETED or open_items(conn, batch_id) == 0:
+                finish_if_done(conn, batch_id)  # if the follower has not written it yet
                 raise BatchFinished(f"batch {batch_id} already ended")
-        else:
-            queued = await self.db.read(
-                lambda conn: [str(r[0]) for r in conn.execute(_QUEUED_ITEMS, {"id": batch_id})]
-            )
-        if self.queue is not None:
-            await self.queue.discard(queued)
-        # The jobs' own cancel, so each item is released like a canceled job. An item
-        # claimed by a worker at this very moment gets a cancel request instead.
-        for start in range(0, len(queued), CANCEL_CHUNK):
-            async with publishing(self.db, self.bus) as session:
-                service = JobService(session, self.catalog, self.engines, max_attempts=1)
-                for job_id in queued[start : start + CANCEL_CHUNK]:
-                    try:
-                        await service.cancel(job_id, owner_id)
-                    except JobFinished:
-                        continue  # it ended while the others were being canceled
-        await self.db.write(lambda conn: finish_if_done(conn, batch_id))
+            conn.execute(_MARK_CANCELED, {"b_id": batch_id, "now": utcnow()})
+        events = cancel_queued_items(conn, batch_id, owner_id)
+        finish_if_done(conn, batch_id)
+        outbox.extend(events)
+        return [event.job_id for event in events]
+
+
+def cancel_queued_items(conn: Connection, batch_id: str, owner_id: str) -> list[Event]:
+    """queued -> canceled for every queued item of a batch, as a job's own cancel does
+    it (same state, same final event, its reservation released through the ledger),
+    with one statement for the jobs and one for the events."""
+    now = utcnow()
+    rows = conn.execute(_CANCEL_QUEUED, {"b_id": batch_id, "now": now}).all()
+    events = []
+    for job_id, seq, kind, created_at, started_at, run_seconds in rows:
+        ledger.settle_outstanding(conn, owner_id, 0, cause_type="job", cause_id=job_id)
+        data = final_event_data({"status": "canceled"}, kind, created_at, started_at, run_seconds)
+        events.append(Event(job_id, seq, "canceled", data, now))
+    if events:
+        conn.execute(
+            _INSERT_EVENT,
+            [
+                {"job_id": e.job_id, "seq": e.seq, "type": e.type, "data": e.data}
+                | {"created_at": e.created_at}
+                for e in events
+            ],
+        )
+    return events
 
 
 def _short(required: int, available: int) -> InsufficientCredits:
