@@ -118,6 +118,8 @@ async def test_another_user_gets_404_for_every_id_of_the_first(
         ({"text": "remove the background", "image_ids": ["x" * 41]}, 422, "invalid_request"),
         ({"text": "remove the background", "image_ids": "art_1"}, 422, "invalid_request"),
         ({"text": ""}, 422, "invalid_request"),
+        ({"text": " \n "}, 422, "invalid_request"),
+        ({"text": "x" * 4001}, 422, "invalid_request"),
         ({"text": "hi", "owner_id": "usr_x"}, 422, "invalid_request"),
         ({"text": "hi", "status": "done"}, 422, "invalid_request"),
         ({"text": "hi", "image_ids": [f"art_{i}" for i in range(17)]}, 422, "invalid_input"),

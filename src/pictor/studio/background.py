@@ -40,6 +40,8 @@ class StudioService:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        if self._tasks:
+            return  # already running
         stack = AsyncExitStack()
         # Subscribe before the sweep: a job ending in between is then heard, not lost.
         events: asyncio.Queue[Event] = await stack.enter_async_context(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ImageId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
@@ -33,6 +33,13 @@ class MessageCreate(BaseModel):
         max_length=100,
         description="Your uploads or outputs this message is about (artifact ids).",
     )
+
+    @field_validator("text")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the text is blank")
+        return value
 
 
 class MessageError(BaseModel):
