@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pictor.studio.engines.jobs import NoJob, to_job
+from pictor.studio.engines.jobs import NoJob, to_job, valid_params
 from pictor.studio.engines.rules import understand
 from pictor.studio.engines.text import distance_at_most_one, fold
 from pictor.studio.intent import Intent, MessageContext
@@ -119,3 +119,18 @@ def test_logo_params_are_what_the_logo_job_accepts() -> None:
 def test_an_answer_is_not_a_job() -> None:
     with pytest.raises(NoJob):
         to_job(Intent(kind="answer", reply="hi"))
+
+
+@pytest.mark.parametrize("text", ["hmm", "?", "asdf qwer"])
+def test_nothing_that_scores_is_an_answer_with_examples(text: str) -> None:
+    intent = understand(text, LAST)
+    assert intent.kind == "answer"
+    assert "Try" in intent.reply
+
+
+def test_a_wrong_value_is_dropped_not_failed() -> None:
+    # A style the logo studio does not know would fail LogoParams: it is left out.
+    intent = Intent(
+        kind="logo", params={"business_name": "Acme", "style": "baroque"}, engine="rules"
+    )
+    assert valid_params(intent).params == {"business_name": "Acme"}

@@ -15,6 +15,7 @@ Two kinds need a place the text rarely gives:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -148,7 +149,7 @@ def valid_params(intent: Intent) -> Intent:
     never fails a message that could run with the default)."""
     params = dict(intent.params)
     for _ in range(len(params) + 1):
-        candidate = Intent(**{**intent.__dict__, "params": params})
+        candidate = dataclasses.replace(intent, params=params)
         try:
             to_job(candidate)
             return candidate
