@@ -2,10 +2,16 @@
 
 - The queue's reserve: batch items never take the last ``PICTOR_BATCHES_RESERVED_WORKERS``
   workers of the in-process queue, so interactive jobs start at once during a batch.
-- A follower of job events that writes down when a batch ends: after each final event
-  of a batch item, if none of its items is queued or running any more, the batch gets
-  its final status and ``finished_at`` (once; also for batches that ended while pictor
-  was down, at start). ``on_finished`` callbacks run after that (webhooks may hook in).
+- A follower of job events. When a batch's first item starts it sends ``batch.running``
+  (if the batch's webhook asked for ``start``); as its items end, ``batch.progress`` at
+  each tenth of the items (if it asked for ``progress``); when none is queued or running
+  any more it writes the batch's final status and ``finished_at`` with its final
+  webhook message (:func:`~pictor.batches.queries.finish_if_done`, once; at start also
+  for batches that ended while pictor was down). ``on_finished`` callbacks run after.
+
+It costs interactive jobs nothing: a job is known as a batch item or not from its
+``queued`` event (batch items are registered before they are created); only a job
+created before the follower started is looked up, once.
 """
 
 from __future__ import annotations
@@ -15,15 +21,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from pictor.batches.service import (
-    BatchService,
+from sqlalchemy import Connection
+
+from pictor.batches.queries import (
     batches_of_jobs,
     finish_if_done,
+    item_count,
+    notify,
     open_items,
     unfinished_batches,
+    webhook_events,
 )
+from pictor.batches.service import BatchService
 from pictor.db.engine import Database
 from pictor.jobs.events import Event, EventBus
 from pictor.jobs.queue.local import LocalQueue, default_background_workers
@@ -32,6 +43,7 @@ if TYPE_CHECKING:
     from pictor.runtime import Runtime, Service
 
 log = logging.getLogger("pictor.batches")
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,14 +55,24 @@ class Batches:
     service: BatchService
     #: Called with a batch id once that batch has ended (after it is written down).
     on_finished: list[Callable[[str], Awaitable[None]]] = field(default_factory=list)
+    #: Asks the webhooks service to send what was just written (no-op without one).
+    wake_webhooks: Callable[[], None] = lambda: None
+    _interactive: set[str] = field(default_factory=set)
+    _started: set[str] = field(default_factory=set)
+    _deciles: dict[str, int] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def members(self) -> dict[str, str]:
+        """Job id → batch id of the batch items this process knows are open."""
+        return self.service.members
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow(), name="pictor-batches")
         await self._ready.wait()
         for batch_id in await self.db.read(unfinished_batches):
-            await self._check(batch_id)
+            await self._ended(batch_id)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -72,23 +94,86 @@ class Batches:
                     log.exception("could not follow up batch items")
 
     async def _after(self, events: list[Event]) -> None:
-        ended = [event.job_id for event in events if event.is_final]
-        if not ended:
-            return
-        for batch_id in sorted(await self.db.read(lambda conn: batches_of_jobs(conn, ended))):
-            await self._check(batch_id)
+        started: set[str] = set()
+        ended: set[str] = set()
+        unknown: list[Event] = []
+        for event in events:
+            if event.type == "queued" and event.seq == 1:
+                if event.job_id not in self.members:
+                    self._interactive.add(event.job_id)
+            elif event.job_id in self._interactive:
+                if event.is_final:
+                    self._interactive.discard(event.job_id)
+            elif event.job_id in self.members:
+                self._sort(event, self.members[event.job_id], started, ended)
+            elif event.type == "running" or event.is_final:
+                unknown.append(event)
+        if unknown:
+            ids = [event.job_id for event in unknown]
+            found = await self.db.read(lambda conn: batches_of_jobs(conn, ids))
+            for event in unknown:
+                batch_id = found.get(event.job_id)
+                if batch_id is None:
+                    if not event.is_final:
+                        self._interactive.add(event.job_id)
+                    continue
+                self.members[event.job_id] = batch_id
+                self._sort(event, batch_id, started, ended)
+        for batch_id in sorted(started):
+            await self._first_start(batch_id)
+        for batch_id in sorted(ended):
+            await self._ended(batch_id)
 
-    async def _check(self, batch_id: str) -> None:
-        if await self.db.read(lambda conn: open_items(conn, batch_id)) > 0:
+    def _sort(self, event: Event, batch_id: str, started: set[str], ended: set[str]) -> None:
+        if event.type == "running" and batch_id not in self._started:
+            started.add(batch_id)
+        if event.is_final:
+            self.members.pop(event.job_id, None)
+            ended.add(batch_id)
+
+    async def _first_start(self, batch_id: str) -> None:
+        self._started.add(batch_id)
+        wanted = await self.db.read(lambda conn: webhook_events(conn, batch_id))
+        if wanted and "start" in wanted:
+            await self._write(lambda conn: notify(conn, batch_id, "running", key="running"))
+
+    async def _ended(self, batch_id: str) -> None:
+        """After items of a batch ended: progress, or the end of the batch."""
+        left = await self.db.read(lambda conn: open_items(conn, batch_id))
+        if left > 0:
+            await self._progress(batch_id, left)
             return
-        if not await self.db.write(lambda conn: finish_if_done(conn, batch_id)):
+        if not await self._write(lambda conn: finish_if_done(conn, batch_id)):
             return
         log.info("batch %s ended", batch_id)
+        self._started.discard(batch_id)
+        self._deciles.pop(batch_id, None)
         for callback in self.on_finished:
             try:
                 await callback(batch_id)
             except Exception:
                 log.exception("a batch-finished callback failed for %s", batch_id)
+
+    async def _progress(self, batch_id: str, left: int) -> None:
+        def unit(conn: Connection) -> int | None:
+            wanted = webhook_events(conn, batch_id)
+            if not wanted or "progress" not in wanted:
+                return None
+            total = item_count(conn, batch_id)
+            decile = (10 * (total - left)) // total
+            if decile <= self._deciles.get(batch_id, 0):
+                return decile
+            notify(conn, batch_id, "progress", key=f"progress.{decile}")
+            return decile
+
+        decile = await self._write(unit)
+        if decile is not None:
+            self._deciles[batch_id] = max(decile, self._deciles.get(batch_id, 0))
+
+    async def _write(self, fn: Callable[[Connection], T]) -> T:
+        result = await self.db.write(fn)
+        self.wake_webhooks()
+        return result
 
 
 def attach(runtime: Runtime) -> Service | None:
@@ -98,6 +183,14 @@ def attach(runtime: Runtime) -> Service | None:
         runtime.queue.background_workers = default_background_workers(
             settings.worker.concurrency, settings.batches.reserved_workers
         )
+
+    def wake_webhooks() -> None:
+        # The webhooks service starts after this one: looked up when needed.
+        webhooks = runtime.services.get("webhooks")
+        wake = getattr(webhooks, "wake", None)
+        if callable(wake):
+            wake()
+
     service = BatchService(
         db=runtime.db,
         bus=runtime.bus,
@@ -105,5 +198,6 @@ def attach(runtime: Runtime) -> Service | None:
         engines=runtime.engines,
         settings=settings,
         queue=runtime.queue,
+        wake_webhooks=wake_webhooks,
     )
-    return Batches(runtime.db, runtime.bus, service)
+    return Batches(runtime.db, runtime.bus, service, wake_webhooks=wake_webhooks)

@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, and_, bindparam, select
 
 from pictor.artifacts.models import Artifact
-from pictor.batches.service import BatchRecord
+from pictor.batches.queries import BatchRecord
 from pictor.jobs.models import Job
 from pictor.storage.base import BlobNotFound, BlobStore
 

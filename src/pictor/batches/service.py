@@ -1,22 +1,21 @@
-"""The rules of batches: create (validated whole, priced, reserved, in one transaction),
-read (counts from the jobs), cancel (queued items, through the jobs' own cancel).
+"""The rules of batches: create (validated whole, priced, reserved, in one transaction)
+and cancel (every queued item in one transaction).
 
 A batch's items are ordinary jobs with ``batch_id`` and a priority below interactive
-jobs; each reserves its own share of the discounted price through the normal submit
-path (:func:`~pictor.jobs.service.insert_submitted`), so the ledger, cancel and the
-runner treat them like any job.
+jobs; each reserves its own share of the discounted price as its own ledger cause, as a
+job submitted alone does, so the runner charges or releases it like any job. Reads are
+in :mod:`pictor.batches.queries`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pictor.batches.errors import (
@@ -25,8 +24,18 @@ from pictor.batches.errors import (
     InvalidBatchItem,
     TooManyItems,
 )
-from pictor.batches.models import Batch, BatchStatus
+from pictor.batches.models import BatchStatus
 from pictor.batches.pricing import batch_price
+from pictor.batches.queries import (
+    BATCH_COLUMNS,
+    BATCHES,
+    JOBS,
+    BatchRecord,
+    finish_if_done,
+    open_items,
+    owned_batch,
+    record_of,
+)
 from pictor.batches.schemas import BatchCreate
 from pictor.config import Settings
 from pictor.credits import ledger
@@ -39,7 +48,7 @@ from pictor.ids import new_id
 from pictor.jobs import transitions
 from pictor.jobs.errors import IdempotencyKeyReused, UploadNotFound
 from pictor.jobs.events import Event, EventBus, commit_and_publish, final_event_data
-from pictor.jobs.models import FINAL_STATUSES, Job, JobEvent, JobStatus
+from pictor.jobs.models import JobEvent, JobStatus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.records import JobRecord
 from pictor.jobs.schemas import JobCreateBase, job_create_models
@@ -52,38 +61,13 @@ log = logging.getLogger("pictor.batches")
 #: Priority of batch items: below interactive jobs (0), so they run after them.
 BATCH_PRIORITY = -1
 
-BATCHES = cast(Table, Batch.__table__)
-JOBS = cast(Table, Job.__table__)
 _b = BATCHES.c
 _j = JOBS.c
-BATCH_COLUMNS = tuple(BATCHES.columns)
-_OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
-
 _INSERT_BATCH = insert(BATCHES)
 _INSERT_JOB = insert(JOBS)
 _INSERT_EVENT = insert(cast(Table, JobEvent.__table__))
-_OWNED = select(*BATCH_COLUMNS).where(_b.id == bindparam("id"), _b.owner_id == bindparam("owner"))
 _BY_KEY = select(*BATCH_COLUMNS).where(
     _b.owner_id == bindparam("owner"), _b.idempotency_key == bindparam("key")
-)
-_TALLY = (
-    select(
-        _j.batch_id,
-        _j.status,
-        func.count(),
-        func.coalesce(func.sum(_j.cost), 0),
-        func.coalesce(func.sum(_j.progress), 0),
-        func.min(_j.started_at),
-        func.max(_j.finished_at),
-    )
-    .where(_j.batch_id.in_(bindparam("ids", expanding=True)))
-    .group_by(_j.batch_id, _j.status)
-)
-_OPEN_ITEMS = select(func.count()).where(_j.batch_id == bindparam("id"), _j.status.in_(_OPEN))
-_FINISH = (
-    update(BATCHES)
-    .where(_b.id == bindparam("batch_id"), _b.finished_at.is_(None))
-    .values(status=bindparam("new_status"), finished_at=bindparam("now"))
 )
 _MARK_CANCELED = (
     update(BATCHES)
@@ -104,195 +88,6 @@ _CANCEL_QUEUED = (
     )
     .returning(_j.id, _j.event_seq, _j.kind, _j.created_at, _j.started_at, _j.run_seconds)
 )
-_ITEMS = select(_j.id, _j.kind, _j.status, _j.cost, _j.error_code, _j.error_message).where(
-    _j.id.in_(bindparam("ids", expanding=True))
-)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchRecord:
-    """Every column of one ``batches`` row, by the same names as :class:`Batch`."""
-
-    id: str
-    owner_id: str
-    status: str
-    item_count: int
-    job_ids: list[str]
-    discount: float
-    list_price: int
-    total_cost: int
-    webhook_url: str | None
-    webhook_events: list[str] | None
-    idempotency_key: str | None
-    request_hash: str | None
-    created_at: datetime
-    finished_at: datetime | None
-    canceled_at: datetime | None
-
-    def as_values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-@dataclass
-class Tally:
-    """What a batch's jobs say about it, read in one grouped statement."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    charged: int = 0
-    reserved: int = 0
-    progress_sum: int = 0
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-    def count(self, status: str) -> int:
-        return self.counts.get(status, 0)
-
-    @property
-    def open(self) -> int:
-        return sum(self.count(status) for status in _OPEN)
-
-
-@dataclass(frozen=True)
-class BatchView:
-    """A batch as a client sees it: its row and what its jobs say."""
-
-    batch: BatchRecord
-    tally: Tally
-
-    @property
-    def status(self) -> str:
-        if self.batch.status in (BatchStatus.COMPLETED, BatchStatus.CANCELED):
-            return self.batch.status
-        if self.tally.open == 0:
-            # Every item ended; the follower has not written it down yet.
-            return BatchStatus.CANCELED if self.batch.canceled_at else BatchStatus.COMPLETED
-        started = self.batch.item_count - self.tally.count(JobStatus.QUEUED)
-        return BatchStatus.RUNNING if started > 0 else BatchStatus.QUEUED
-
-    @property
-    def progress(self) -> float:
-        n = self.batch.item_count
-        if n == 0:
-            return 100.0
-        ended = n - self.tally.open
-        running = self.tally.progress_sum  # progress of open items only (see tally_of)
-        return round((100 * ended + running) / n, 1)
-
-    @property
-    def finished_at(self) -> datetime | None:
-        if self.batch.finished_at is not None:
-            return self.batch.finished_at
-        return self.tally.finished_at if self.tally.open == 0 else None
-
-
-def _record(row: Sequence[Any]) -> BatchRecord:
-    return BatchRecord(*row)
-
-
-def tally_of(conn: Connection, batch_ids: Sequence[str]) -> dict[str, Tally]:
-    """Counts by status, money and progress of each batch's jobs (one statement)."""
-    tallies = {batch_id: Tally() for batch_id in batch_ids}
-    if not batch_ids:
-        return tallies
-    for batch_id, status, n, cost, progress, started, finished in conn.execute(
-        _TALLY, {"ids": list(batch_ids)}
-    ):
-        tally = tallies[batch_id]
-        tally.counts[status] = int(n)
-        if status == JobStatus.SUCCEEDED:
-            tally.charged += int(cost)
-        elif status in _OPEN:
-            tally.reserved += int(cost)
-            tally.progress_sum += int(progress)
-        if started is not None and (tally.started_at is None or started < tally.started_at):
-            tally.started_at = started
-        later = finished is not None and (tally.finished_at is None or finished > tally.finished_at)
-        if status in FINAL_STATUSES and later:
-            tally.finished_at = finished
-    return tallies
-
-
-def owned_batch(conn: Connection, batch_id: str, owner_id: str) -> BatchRecord | None:
-    row = conn.execute(_OWNED, {"id": batch_id, "owner": owner_id}).first()
-    return None if row is None else _record(row)
-
-
-def view_of(conn: Connection, batch_id: str, owner_id: str) -> BatchView | None:
-    batch = owned_batch(conn, batch_id, owner_id)
-    if batch is None:
-        return None
-    return BatchView(batch, tally_of(conn, [batch.id])[batch.id])
-
-
-def page_of(
-    conn: Connection, owner_id: str, cursor: str | None, limit: int, status: str | None = None
-) -> list[BatchView]:
-    """Newest first; ``cursor`` is the id of the last batch of the previous page."""
-    query = select(*BATCH_COLUMNS).where(_b.owner_id == owner_id)
-    if cursor is not None:
-        query = query.where(_b.id < cursor)
-    if status in (BatchStatus.COMPLETED, BatchStatus.CANCELED):
-        query = query.where(_b.status == status)
-    elif status is not None:
-        query = query.where(_b.status == BatchStatus.QUEUED)
-    batches = [_record(row) for row in conn.execute(query.order_by(_b.id.desc()).limit(limit))]
-    tallies = tally_of(conn, [b.id for b in batches])
-    views = [BatchView(b, tallies[b.id]) for b in batches]
-    if status in (BatchStatus.QUEUED, BatchStatus.RUNNING):
-        views = [v for v in views if v.status == status]
-    return views
-
-
-def items_of(conn: Connection, batch: BatchRecord, offset: int, limit: int) -> list[dict[str, Any]]:
-    """Items ``offset`` to ``offset + limit`` in their order, with their job's state."""
-    ids = batch.job_ids[offset : offset + limit]
-    rows = {row[0]: row for row in conn.execute(_ITEMS, {"ids": ids})} if ids else {}
-    items = []
-    for index, job_id in enumerate(ids, start=offset):
-        _, kind, status, cost, error_code, error_message = rows[job_id]
-        error = (
-            {"code": error_code, "message": error_message or ""}
-            if error_code and status in (JobStatus.FAILED, JobStatus.CANCELED)
-            else None
-        )
-        items.append(
-            {
-                "index": index,
-                "job_id": job_id,
-                "kind": kind,
-                "status": status,
-                "cost": cost,
-                "error": error,
-            }
-        )
-    return items
-
-
-def finish_if_done(conn: Connection, batch_id: str) -> bool:
-    """Write down that a batch ended once none of its items is queued or running;
-    True when this call did it (only one ever does)."""
-    if open_items(conn, batch_id) > 0:
-        return False
-    canceled = conn.execute(select(_b.canceled_at).where(_b.id == batch_id)).scalar_one_or_none()
-    status = BatchStatus.CANCELED if canceled is not None else BatchStatus.COMPLETED
-    moved = conn.execute(_FINISH, {"batch_id": batch_id, "new_status": status, "now": utcnow()})
-    return moved.rowcount == 1
-
-
-def open_items(conn: Connection, batch_id: str) -> int:
-    """How many of a batch's items are queued or running."""
-    return int(conn.execute(_OPEN_ITEMS, {"id": batch_id}).scalar_one())
-
-
-def batches_of_jobs(conn: Connection, job_ids: Sequence[str]) -> set[str]:
-    """The batches these jobs belong to (none for interactive jobs)."""
-    query = select(_j.batch_id).where(_j.id.in_(job_ids), _j.batch_id.is_not(None)).distinct()
-    return {str(row[0]) for row in conn.execute(query)}
-
-
-def unfinished_batches(conn: Connection) -> list[str]:
-    rows = conn.execute(select(_b.id).where(_b.finished_at.is_(None)).order_by(_b.id))
-    return [str(row[0]) for row in rows]
 
 
 def _validation_error(exc: ValidationError, tags: frozenset[str]) -> InvalidInput:
@@ -325,6 +120,10 @@ class BatchService:
     engines: Engines
     settings: Settings
     queue: JobQueue | None = None
+    #: Asks the webhooks service to send what was just written (no-op without one).
+    wake_webhooks: Callable[[], None] = lambda: None
+    #: Job id → batch id of items created here and not ended yet (the follower's map).
+    members: dict[str, str] = field(default_factory=dict)
     _models: dict[str, type[JobCreateBase]] = field(default_factory=dict)
 
     def _create_model(self, kind: str) -> type[JobCreateBase]:
@@ -470,7 +269,7 @@ class BatchService:
         )
         if row is None:
             return None
-        batch = _record(row)
+        batch = record_of(row)
         if batch.request_hash != request_hash:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was used with a different request body"
@@ -483,10 +282,17 @@ class BatchService:
         race to an identical one gets the winner."""
         batch = prepared.batch
         await self.db.read(lambda conn: self._check_uploads(conn, prepared))
-        inserted = await commit_and_publish(
-            self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
-        )
+        # Known as batch items before their events are published.
+        self.members.update((job.id, batch.id) for job in prepared.jobs)
+        try:
+            inserted = await commit_and_publish(
+                self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
+            )
+        except BaseException:
+            self._forget(prepared)
+            raise
         if not inserted:
+            self._forget(prepared)
             key, digest = batch.idempotency_key, batch.request_hash
             assert key is not None and digest is not None
             winner = await self.replay(batch.owner_id, key, digest)
@@ -497,6 +303,10 @@ class BatchService:
             for job in prepared.jobs:
                 await self.queue.enqueue(job.id, priority=job.priority)
         return batch, True
+
+    def _forget(self, prepared: Prepared) -> None:
+        for job in prepared.jobs:
+            self.members.pop(job.id, None)
 
     @staticmethod
     def _check_uploads(conn: Connection, prepared: Prepared) -> None:
@@ -571,6 +381,7 @@ class BatchService:
         canceled = await commit_and_publish(
             self.db, self.bus, lambda conn, outbox: self._cancel(conn, batch_id, owner_id, outbox)
         )
+        self.wake_webhooks()  # the batch may have ended, with its final message
         if self.queue is not None:
             await self.queue.discard(canceled)
 

@@ -13,26 +13,26 @@ from pictor.api.inputs import check_webhook_url
 from pictor.batches.background import Batches
 from pictor.batches.errors import BatchNotFound
 from pictor.batches.models import BatchStatus
+from pictor.batches.queries import (
+    BatchRecord,
+    batch_out,
+    items_of,
+    owned_batch,
+    page_of,
+    view_of,
+)
 from pictor.batches.results import ManifestItem, manifest, stream_zip
 from pictor.batches.schemas import (
-    BatchCounts,
     BatchCreate,
     BatchItem,
     BatchItemPage,
     BatchOut,
     BatchPage,
 )
-from pictor.batches.service import (
-    BatchRecord,
-    BatchService,
-    BatchView,
-    items_of,
-    owned_batch,
-    page_of,
-    view_of,
-)
+from pictor.batches.service import BatchService
 from pictor.jobs.service import request_hash
 from pictor.runtime import Runtime
+from pictor.webhooks.service import accept_webhook_url
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -43,30 +43,6 @@ def batch_service(runtime: Runtime) -> BatchService:
         return area.service
     return BatchService(
         runtime.db, runtime.bus, runtime.catalog, runtime.engines, runtime.settings, runtime.queue
-    )
-
-
-def batch_out(view: BatchView) -> BatchOut:
-    batch, tally = view.batch, view.tally
-    return BatchOut(
-        id=batch.id,
-        status=view.status,
-        item_count=batch.item_count,
-        counts=BatchCounts(**tally.counts),
-        progress=view.progress,
-        discount=batch.discount,
-        list_price=batch.list_price,
-        total_cost=batch.total_cost,
-        cost_so_far=tally.charged,
-        reserved=tally.reserved,
-        webhook=batch.webhook_url,
-        webhook_events=batch.webhook_events,
-        cancel_requested=batch.canceled_at is not None,
-        created_at=batch.created_at,
-        started_at=tally.started_at,
-        finished_at=view.finished_at,
-        canceled_at=batch.canceled_at,
-        results_url=f"/v1/batches/{batch.id}/results.zip",
     )
 
 
@@ -108,6 +84,7 @@ async def create_batch(
             return await load_batch(runtime, existing.id, principal.user_id)
     if body.webhook is not None:
         await check_webhook_url(runtime, str(body.webhook))
+        await accept_webhook_url(runtime.db, principal.user_id, str(body.webhook))
     prepared = service.prepare(
         principal.user_id, body, idempotency_key=idempotency_key, request_hash=digest
     )
