@@ -5,6 +5,7 @@ left held or lost. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+import socket
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -323,3 +324,18 @@ async def test_a_plugin_kind_keeps_its_declared_price_unless_overridden(runtime:
     prices = CreditsSettings(prices={"test_flaky": 3})
     job = new_job(user.id, sub, runtime.catalog, runtime.engines, max_attempts=1, prices=prices)
     assert job.cost == 3
+
+
+async def test_a_crashing_pipeline_gets_its_credits_back(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await funded_user(runtime, 1)
+    with socket.socket() as sock:  # a port nobody listens on: the gate cannot be reached
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    job = (
+        await create(client, user, {"kind": "test_block", "params": {"port": port}}, wait=30)
+    ).json()
+    assert job["status"] == "failed" and job["error"]["code"] == "internal_error"
+    assert await balance(runtime, user.id) == ledger.Balance(1, 0)
+    await sound(runtime)
