@@ -1,4 +1,5 @@
-"""Fixtures of the studio tests: the real rules engine, or a scripted one."""
+"""Fixtures of the studio tests. Messages are read by the engine the settings name (the
+rules engine by default); ``scripted`` replaces it for one test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from tests.studio.support import studio
 
 from pictor.runtime import Runtime
-from pictor.studio.engines.rules import RulesEngine
 from pictor.studio.intent import Intent, IntentEngine, MessageContext
 
 
@@ -39,15 +39,8 @@ def engine_in_use(runtime: Runtime, engine: IntentEngine) -> Iterator[None]:
         target._engine = previous
 
 
-@pytest.fixture(autouse=True)
-def rules_engine(runtime: Runtime) -> Iterator[None]:
-    # The rules engine, until build_intent_engine (which picks it by default) lands.
-    with engine_in_use(runtime, RulesEngine()):
-        yield
-
-
 @pytest.fixture
-def scripted(runtime: Runtime, rules_engine: None) -> Iterator[ScriptedEngine]:
+def scripted(runtime: Runtime) -> Iterator[ScriptedEngine]:
     engine = ScriptedEngine()
     with engine_in_use(runtime, engine):
         yield engine

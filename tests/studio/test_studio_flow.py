@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 from sqlalchemy import select
 from tests.conftest import User
-from tests.studio.support import finished, new_session, send, upload_png
+from tests.studio.support import finished, new_session, send, studio, upload_png
 from tests.support.images import open_image
 
 from pictor.artifacts.models import Artifact
@@ -181,3 +181,8 @@ async def test_erasing_a_named_corner_runs_an_erase_job_on_the_attached_image(
     assert job["kind"] == "erase" and job["input"] == [{"upload_id": upload_id}]
     assert job["params"]["regions"] == [{"x": 75.0, "y": 0.0, "w": 25.0, "h": 15.0}]
     assert job["params"]["units"] == "percent"
+
+
+async def test_messages_are_read_by_the_engine_the_settings_name(runtime: Runtime) -> None:
+    assert runtime.settings.studio.engine == "rules"
+    assert studio(runtime).engine.name == "rules"

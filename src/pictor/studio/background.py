@@ -9,26 +9,18 @@ sweep, run at start and then every ``PICTOR_STUDIO_SWEEP_INTERVAL_S``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from contextlib import AsyncExitStack, suppress
 from typing import TYPE_CHECKING
 
 from pictor.jobs.events import Event
-from pictor.studio.intent import IntentEngine
+from pictor.studio.engines import build_intent_engine
 from pictor.studio.service import Studio
 
 if TYPE_CHECKING:
     from pictor.runtime import Runtime, Service
 
 log = logging.getLogger("pictor.studio")
-
-
-def default_engine(runtime: Runtime) -> IntentEngine:
-    # The engines package is being written beside this one; imported on first use.
-    engines = importlib.import_module("pictor.studio.engines")
-    engine: IntentEngine = engines.build_intent_engine(runtime.settings)
-    return engine
 
 
 class StudioService:
@@ -86,4 +78,5 @@ class StudioService:
 
 def attach(runtime: Runtime) -> Service | None:
     """The background service of studio, started and stopped with the runtime."""
-    return StudioService(Studio(runtime, lambda: default_engine(runtime)))
+    # The intent engine is built on first use (PICTOR_STUDIO_ENGINE).
+    return StudioService(Studio(runtime, lambda: build_intent_engine(runtime.settings)))
