@@ -59,24 +59,89 @@ class DatabaseSettings(BaseModel):
 
 
 class StorageSettings(BaseModel):
-    url: str | None = Field(default=None, description="file:///path; default is the data dir.")
+    url: str | None = Field(
+        default=None,
+        description="file:///path or s3://bucket[/prefix]; default is the data dir.",
+    )
     url_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # S3 only (ignored for file:// URLs); see docs/distributed.md "Storage (S3)".
+    endpoint_url: str | None = Field(
+        default=None, description="S3 API endpoint (MinIO, R2, ...); default: AWS."
+    )
+    region: str | None = Field(default=None, description="S3 region; default: boto3's chain.")
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+    presign: bool = Field(
+        default=False, description="Answer /files/{id} with a redirect to a presigned GET URL."
+    )
+    presign_ttl_s: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+    presign_endpoint_url: str | None = Field(
+        default=None, description="Endpoint clients reach for presigned URLs, if not endpoint_url."
+    )
+    part_size_bytes: int = Field(default=8 << 20, ge=5 << 20, le=5 << 30)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    max_connections: int = Field(default=16, ge=1, le=256)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("file://", "s3://")):
+            raise ValueError(f"unsupported storage URL {value!r}; use file:///path or s3://bucket")
+        if value is not None and value.startswith("s3://"):
+            from pictor.storage.location import parse_s3_url
+
+            parse_s3_url(value)
+        return value
+
+    @model_validator(mode="after")
+    def _keys_in_pairs(self) -> StorageSettings:
+        if (self.access_key_id is None) != (self.secret_access_key is None):
+            raise ValueError("set both storage access_key_id and secret_access_key, or neither")
+        return self
 
 
 class BrokerSettings(BaseModel):
+    """Distributed mode: a Celery broker carries job ids to ``pictor worker`` processes."""
+
     url: str | None = Field(
         default=None,
-        description="Celery broker for distributed mode (not available yet: must stay unset).",
+        description="redis://host:6379/0 or amqp://user:pass@host:5672//; unset: embedded mode.",
+    )
+    interactive_queue: str = Field(default="pictor.interactive", min_length=1)
+    batch_queue: str = Field(default="pictor.batch", min_length=1)
+    visibility_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Redis: seconds before an unacknowledged job is redelivered; default: the"
+        " longest job timeout plus twice the time-limit margin plus the lease margin.",
+    )
+    prefetch: int = Field(default=1, ge=1, le=16, description="Messages held per worker process.")
+    time_limit_margin_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Celery soft limit = kind timeout + margin; hard limit = timeout + 2 margins.",
+    )
+    requeue_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="The reconciler re-sends a queued job's id when it has waited this long"
+        " (a lost send), at most once per this period.",
+    )
+    pool: Literal["prefork", "threads", "solo"] = "prefork"
+    transport_options: dict[str, Any] = Field(
+        default_factory=dict, description="Extra kombu broker_transport_options."
     )
 
     @field_validator("url")
     @classmethod
-    def _not_yet(cls, value: str | None) -> str | None:
-        if value:
-            raise ValueError(
-                "PICTOR_BROKER_URL is set, but distributed mode (Celery) is not available in"
-                " this version; unset it to run embedded"
-            )
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value and not value.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+            raise ValueError("PICTOR_BROKER_URL must be a redis:// or amqp:// URL")
         return value
 
 
@@ -270,4 +335,4 @@ class Settings(BaseSettings):
             return self.data_dir / "blobs"
         if url.startswith("file://"):
             return Path(url.removeprefix("file://")).expanduser().resolve()
-        raise ValueError(f"unsupported storage URL {url!r}; use file:///path")
+        raise ValueError(f"storage URL {url!r} is not a folder (no blob_root for S3)")

@@ -29,7 +29,7 @@ from pictor.pipelines.catalog import build_catalog
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 from pictor.storage.base import BlobStore
-from pictor.storage.local import LocalBlobStore
+from pictor.storage.from_settings import build_store
 from pictor.storage.signing import UrlSigner
 
 log = logging.getLogger("pictor")
@@ -194,7 +194,7 @@ def build_runtime(
     runtime = Runtime(
         settings=settings,
         db=db,
-        store=store or LocalBlobStore(settings.blob_root),
+        store=store or build_store(settings),
         signer=UrlSigner(settings.security.secret_key.get_secret_value()),
         bus=bus,
         engines=engines or build_engines(settings),

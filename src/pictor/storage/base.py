@@ -44,7 +44,7 @@ class BlobInfo:
 
 @runtime_checkable
 class BlobStore(Protocol):
-    """Stores and serves blobs by key. Implementations: local folder, memory, (S3)."""
+    """Stores and serves blobs by key. Implementations: local folder, memory, S3."""
 
     async def put_stream(
         self,
@@ -103,6 +103,14 @@ class BlobStore(Protocol):
         """A URL the client can download from directly (S3 presigned GET), or None.
 
         None means: serve through the API with a ``UrlSigner`` signed URL instead.
+        """
+        ...
+
+    def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        """Yield every stored key starting with ``prefix`` (a string prefix), sorted.
+
+        An async generator, for audits and maintenance: ``storage.audit`` compares it
+        with the artifact rows. Uploads in progress are not blobs yet and never listed.
         """
         ...
 

@@ -156,6 +156,10 @@ class LocalBlobStore:
         validate_key(key)
         return None
 
+    async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        for key in await _off_loop(self._list, prefix):
+            yield key
+
     async def check(self) -> Availability:
         try:
             await _off_loop(self._probe_write)
@@ -219,6 +223,26 @@ class LocalBlobStore:
         # Empty folders are left in place: pruning them would race with a concurrent put.
         with contextlib.suppress(*_MISSING):
             self._resolve(key).unlink()
+
+    def _list(self, prefix: str) -> list[str]:
+        start = self._root
+        folder = prefix.rpartition("/")[0]
+        if folder:
+            try:
+                start = self._resolve(folder)
+            except InvalidBlobKey:
+                return []  # no key can start with a prefix no key could have
+        keys: list[str] = []
+        # os.walk does not follow symlinked folders; symlinked files are skipped below.
+        for directory, _, names in os.walk(start):
+            base = Path(directory).relative_to(self._root).as_posix()
+            for name in names:
+                if name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX):
+                    continue  # an upload in progress (or one a crash left behind)
+                key = name if base == "." else f"{base}/{name}"
+                if key.startswith(prefix) and not os.path.islink(os.path.join(directory, name)):
+                    keys.append(key)
+        return sorted(keys)
 
     def _probe_write(self) -> None:
         self._root.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)

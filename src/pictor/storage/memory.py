@@ -86,6 +86,10 @@ class MemoryBlobStore:
         validate_key(key)
         return None
 
+    async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        for key in sorted(k for k in self._blobs if k.startswith(prefix)):
+            yield key
+
     async def check(self) -> Availability:
         return Availability.ok(f"in-memory store, {len(self._blobs)} blobs")
 
