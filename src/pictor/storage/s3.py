@@ -305,7 +305,7 @@ class S3BlobStore:
             raise _client_error(exc, self.location, blob) from exc
         except (BotoCoreError, OSError) as exc:
             # Refused connections, timeouts, dropped bodies, missing credentials.
-            raise StorageUnavailable(f"S3 storage {self.location} failed: {exc}") from exc
+            raise StorageUnavailable(f"S3 storage {self.location} is unavailable: {exc}") from exc
 
 
 class _MultipartUpload:
@@ -376,7 +376,7 @@ def _client_error(
         return BlobNotFound(f"no blob under {blob!r}", details={"key": blob})
     # Everything else is the service's or the deployment's fault, never the client's:
     # 5xx and throttling (retried by boto3 first), a missing bucket, refused credentials.
-    return StorageUnavailable(f"S3 storage {location} answered {status} {code}".rstrip())
+    return StorageUnavailable(f"S3 storage {location} is unavailable: it answered {status} {code}")
 
 
 def _secret(value: Any) -> str | None:
