@@ -9,9 +9,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Connection
 from tests.conftest import User
-from tests.studio.support import new_session, upload_png
+from tests.studio.support import new_session, send, studio, upload_png
 from tests.support.server import live_server
+
+from pictor.ids import new_id
+from pictor.runtime import Runtime
+from pictor.studio import repository as repo
+from pictor.studio.stream import follow_session
 
 
 @pytest.fixture
@@ -111,3 +117,30 @@ async def test_a_bad_last_event_id_is_refused(live: str, user: User) -> None:
         )
         assert response.status_code == 422
         assert response.json()["error"]["field"] == "Last-Event-ID"
+
+
+async def test_a_change_made_by_another_process_reaches_the_stream_at_the_next_quiet_interval(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    answer = await send(client, user, session_id, "hello")
+    target = studio(runtime)
+    async with target.feed.subscribe(session_id) as live:
+        stream = follow_session(target, session_id, live, answer["seq"], keepalive_s=0.05)
+        assert await anext(stream) is None, "nothing happened: a keep-alive"
+
+        # Another process stores a message; this process's feed never hears of it.
+        def store(conn: Connection) -> str:
+            values = {"session_id": session_id, "owner_id": user.id, "role": "user"}
+            seq = repo.next_seq(conn, session_id)
+            message_id = new_id("msg")
+            repo.insert_message(
+                conn, {**values, "id": message_id, "text": "hi", "status": "done", "seq": seq}
+            )
+            return message_id
+
+        stored = await runtime.db.write(store)
+        change = await anext(stream)
+        assert change is not None and change.id == stored
+        assert change.seq == answer["seq"] + 1
+        await stream.aclose()
