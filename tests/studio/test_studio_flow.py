@@ -7,8 +7,10 @@ import numpy as np
 from sqlalchemy import select
 from tests.conftest import User
 from tests.studio.support import finished, new_session, send, studio, upload_png
+from tests.support.gates import Gate
 from tests.support.images import open_image
 
+from pictor.api.routers.jobs import wait_until_final
 from pictor.artifacts.models import Artifact
 from pictor.runtime import Runtime
 
@@ -186,3 +188,34 @@ async def test_erasing_a_named_corner_runs_an_erase_job_on_the_attached_image(
 async def test_messages_are_read_by_the_engine_the_settings_name(runtime: Runtime) -> None:
     assert runtime.settings.studio.engine == "rules"
     assert studio(runtime).engine.name == "rules"
+
+
+async def test_a_canceled_job_ends_its_message_failed_job_canceled(
+    client: httpx.AsyncClient, runtime: Runtime, user: User
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+    async with Gate() as gate:
+        # Both workers held: the message's job stays queued until canceled.
+        held = [
+            (
+                await client.post(
+                    "/v1/jobs",
+                    json={"kind": "test_block", "input": [], "params": {"port": gate.port}},
+                    headers=user.headers,
+                )
+            ).json()["id"]
+            for _ in range(runtime.settings.worker.concurrency)
+        ]
+        arrivals = [await gate.arrival() for _ in held]
+        answer = await send(client, user, session_id, "remove the background", [upload_id])
+        assert answer["status"] == "processing"
+        canceled = await client.post(f"/v1/jobs/{answer['job_id']}/cancel", headers=user.headers)
+        assert canceled.json()["status"] == "canceled"
+        ended = await finished(client, runtime, user, answer)
+        for arrival in arrivals:
+            await arrival.release()
+    assert ended["status"] == "failed"
+    assert ended["error"]["code"] == "job_canceled"
+    for job_id in held:
+        await wait_until_final(runtime, job_id, 30)
