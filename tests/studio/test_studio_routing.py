@@ -7,10 +7,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import update
 from tests.conftest import User, new_user
 from tests.studio.conftest import ScriptedEngine, engine_in_use
 from tests.studio.support import finished, new_session, send, studio, upload_png
 
+from pictor.artifacts.models import Artifact
+from pictor.db.base import utcnow
 from pictor.errors import EngineUnavailable
 from pictor.runtime import Runtime
 from pictor.studio.intent import Intent, MessageContext
@@ -157,3 +160,19 @@ async def test_an_engine_that_fails_or_never_answers_fails_the_message(
     assert answer["status"] == "failed"
     assert answer["error"]["code"] == code
     assert answer["reply"]
+
+
+async def test_a_last_image_deleted_since_is_not_given_to_the_engine(
+    client: httpx.AsyncClient, runtime: Runtime, user: User, scripted: ScriptedEngine
+) -> None:
+    session_id = await new_session(client, user)
+    upload_id = await upload_png(client, user)
+    scripted.intents.append(Intent("answer", reply="nice photo"))
+    await send(client, user, session_id, "look", [upload_id])
+    async with runtime.db.session() as db:
+        await db.execute(
+            update(Artifact).where(Artifact.id == upload_id).values(deleted_at=utcnow())
+        )
+    scripted.intents.append(Intent("answer", reply="ok"))
+    await send(client, user, session_id, "remove its background")
+    assert scripted.contexts[-1].last_image_id is None

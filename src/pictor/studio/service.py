@@ -214,9 +214,12 @@ class Studio:
                     f"{image_id} is not an image ({images[image_id].content_type})",
                     field="image_ids",
                 )
+        last = session.last_image_id
+        if last is not None and not repo.owned_images(conn, owner_id, [last]):
+            last = None  # deleted since (the gallery's trash): "it" is gone
         context = MessageContext(
             image_ids=tuple(image_ids),
-            last_image_id=session.last_image_id,
+            last_image_id=last,
             history=tuple(repo.user_history(conn, session_id, self.settings.history)),
         )
         seq = repo.next_seq(
