@@ -140,10 +140,18 @@ def test_secrets_never_appear_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert DEV_SECRET not in repr(Settings(security={"secret_key": DEV_SECRET}))
 
 
-def test_a_broker_url_is_refused_until_distributed_mode_exists(
+def test_a_broker_url_switches_to_distributed_mode_and_other_schemes_are_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PICTOR_BROKER_URL", "redis://127.0.0.1:6379/0")
+    for url in ("redis://127.0.0.1:6379/0", "amqp://guest:guest@127.0.0.1:5672//"):
+        monkeypatch.setenv("PICTOR_BROKER_URL", url)
+        assert Settings().broker.url == url
+    monkeypatch.setenv("PICTOR_BROKER_BATCH_QUEUE", "q.batch")
+    monkeypatch.setenv("PICTOR_BROKER_TRANSPORT_OPTIONS", '{"unacked_restore_interval": 1}')
+    settings = Settings()
+    assert settings.broker.batch_queue == "q.batch" and settings.broker.prefetch == 1
+    assert settings.broker.transport_options == {"unacked_restore_interval": 1}
+    monkeypatch.setenv("PICTOR_BROKER_URL", "http://127.0.0.1:6379")
     with pytest.raises(ValidationError, match="PICTOR_BROKER_URL"):
         Settings()
 

@@ -57,10 +57,15 @@ def serve(
         int | None, typer.Option(help="Jobs run at once (default: PICTOR_WORKER_CONCURRENCY).")
     ] = None,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="API only, no job workers.")
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="API only, no job workers (implied when PICTOR_BROKER_URL is set).",
+        ),
     ] = False,
 ) -> None:
-    """Start the API and the job workers together (embedded mode)."""
+    """Start the API and the job workers together (embedded mode), or an API node of
+    distributed mode when PICTOR_BROKER_URL is set (jobs run in `pictor worker`)."""
     import uvicorn
 
     from pictor.api.app import create_app
@@ -79,6 +84,54 @@ def serve(
     typer.echo(f"pictor: data in {settings.data_dir}; listening on http://{host}:{port}")
     uvicorn.run(
         create_app(runtime=runtime), host=host, port=port, log_config=None, ws="websockets-sansio"
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at once (default: PICTOR_WORKER_CONCURRENCY)."),
+    ] = None,
+    queues: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated queues to consume (default: the interactive and batch"
+            " queues; give only the interactive one to keep a worker free of batches)."
+        ),
+    ] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option(help="prefork, threads or solo (default: PICTOR_BROKER_POOL)."),
+    ] = None,
+    loglevel: Annotated[
+        str | None, typer.Option(help="Log level (default: PICTOR_LOG_LEVEL).")
+    ] = None,
+    hostname: Annotated[
+        str | None, typer.Option(help="Celery node name (default: pictor@<host>).")
+    ] = None,
+) -> None:
+    """Start a Celery worker of distributed mode (needs PICTOR_BROKER_URL)."""
+    from pictor.worker.main import run_worker
+
+    settings = _settings()
+    if not settings.broker.url:
+        typer.echo(
+            "error: PICTOR_BROKER_URL is not set; `pictor worker` runs jobs of distributed"
+            " mode (redis:// or amqp:// broker). Embedded mode needs no worker: `pictor serve`.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    if pool is not None and pool not in ("prefork", "threads", "solo"):
+        typer.echo(f"error: unknown pool {pool!r}; use prefork, threads or solo", err=True)
+        raise typer.Exit(code=2)
+    run_worker(
+        settings,
+        concurrency=concurrency,
+        queues=[q.strip() for q in queues.split(",") if q.strip()] if queues else None,
+        pool=pool,
+        loglevel=loglevel,
+        hostname=hostname,
     )
 
 

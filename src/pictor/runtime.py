@@ -73,7 +73,13 @@ class Runtime:
     network: NetworkPolicy
     fetch_limits: FetchLimits
     run_workers: bool = True
+    #: Run the reconciler loop; default: where jobs run in-process, and on the API nodes
+    #: of distributed mode (leader-safe there).
+    reconcile: bool | None = None
+    #: Start the areas' background services (a distributed worker process does not).
+    run_services: bool = True
     cpu: CpuPool | None = None
+    runner: Runner | None = None
     queue: JobQueue | None = None
     reconciler: Reconciler | None = None
     admin_key_created: str | None = None
@@ -82,15 +88,16 @@ class Runtime:
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self, *, migrate: bool = True) -> None:
+    async def start(self, *, migrate: bool = True, ensure_admin: bool = True) -> None:
         if migrate:
             await upgrade(self.settings.database_url)
-        async with self.db.session() as session:
-            key = self.settings.admin.api_key
-            accounts = AccountService(session, signup_grant=self.settings.credits.signup_grant)
-            self.admin_key_created = await accounts.ensure_admin(
-                self.settings.admin.email, key.get_secret_value() if key else None
-            )
+        if ensure_admin:
+            async with self.db.session() as session:
+                key = self.settings.admin.api_key
+                accounts = AccountService(session, signup_grant=self.settings.credits.signup_grant)
+                self.admin_key_created = await accounts.ensure_admin(
+                    self.settings.admin.email, key.get_secret_value() if key else None
+                )
         self.metrics.add_gauge_source(
             "jobs_by_status",
             "Jobs by kind and status (from the database).",
@@ -113,13 +120,33 @@ class Runtime:
             ),
             lease_margin_s=self.settings.worker.lease_margin_s,
         )
-        self.queue = LocalQueue(runner, self.settings.worker.concurrency)
-        self.reconciler = Reconciler(self.db, self.bus, self.queue)
+        self.runner = runner
+        distributed = self.settings.broker.url is not None
+        if distributed:
+            # Jobs run in `pictor worker` processes: this node only sends their ids.
+            from pictor.jobs.queue.celery import CeleryQueue
+            from pictor.worker.app import build_celery
+
+            self.run_workers = False
+            app = build_celery(self.settings)
+            self.queue = CeleryQueue(app, self.db, self.catalog, self.settings.broker)
+        else:
+            self.queue = LocalQueue(runner, self.settings.worker.concurrency)
+        self.reconciler = Reconciler(
+            self.db,
+            self.bus,
+            self.queue,
+            distributed=distributed,
+            requeue_after_s=self.settings.broker.requeue_after_s,
+        )
         if self.run_workers:
             await self.queue.start()
             # Embedded mode has one node: whatever was running died with the last process.
             await self.reconciler.run_once(recover_all_running=True)
+        if self.run_workers or distributed if self.reconcile is None else self.reconcile:
             self._background.append(asyncio.create_task(self._reconcile_forever()))
+        if not self.run_services:
+            return
         for name, attach in _service_factories().items():
             service = attach(self)
             if service is not None:
@@ -176,6 +203,8 @@ def build_runtime(
     store: BlobStore | None = None,
     engines: Engines | None = None,
     run_workers: bool = True,
+    reconcile: bool | None = None,
+    run_services: bool = True,
 ) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
@@ -208,6 +237,8 @@ def build_runtime(
         network=network,
         fetch_limits=fetch_limits,
         run_workers=run_workers,
+        reconcile=reconcile,
+        run_services=run_services,
     )
     bus.observers.append(runtime._observe_final)
     return runtime

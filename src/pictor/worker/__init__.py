@@ -1,0 +1,1 @@
+"""Distributed mode's worker side: the Celery app and ``pictor worker``."""

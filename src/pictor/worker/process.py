@@ -1,0 +1,94 @@
+"""One pictor runtime per Celery worker process, on a long-lived event loop.
+
+The loop runs in a thread of its own, started on the process's first task (after a
+prefork child is forked, never before). Celery's task threads (one with prefork and
+solo, several with the threads pool) hand it coroutines and wait for them, so a Celery
+soft time limit raised in the waiting thread can cancel the job's coroutine. CPU-heavy
+stages run in threads of this process (the prefork pool already gives one process per
+concurrent job; a nested process pool would double them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from pictor.config import Settings
+from pictor.runtime import Runtime, build_runtime
+
+log = logging.getLogger("pictor.worker")
+T = TypeVar("T")
+
+_settings: Settings | None = None
+_current: WorkerProcess | None = None
+_lock = threading.Lock()
+
+
+def configure(settings: Settings) -> None:
+    """The settings every worker process of this node builds its runtime from."""
+    global _settings
+    _settings = settings
+
+
+def current() -> WorkerProcess:
+    """This process's runtime, started on first use (and again after a fork)."""
+    global _current
+    with _lock:
+        if _current is None or _current.pid != os.getpid():
+            settings = _settings if _settings is not None else Settings()
+            _current = WorkerProcess(settings)
+        return _current
+
+
+class WorkerProcess:
+    def __init__(self, settings: Settings) -> None:
+        self.pid = os.getpid()
+        settings = settings.model_copy(deep=True)
+        settings.worker.process_pool = False
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="pictor-worker-loop", daemon=True
+        )
+        self._thread.start()
+        self.runtime: Runtime = build_runtime(
+            settings, run_workers=False, reconcile=False, run_services=False
+        )
+        self.call(self.runtime.start(migrate=False))
+        log.info("worker process %d ready", self.pid)
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            # A Celery soft time limit (or shutdown) interrupts the wait: stop the job's
+            # coroutine too; its row is left to the lease and the reconciler.
+            future.cancel()
+            raise
+
+    def run(self, job_id: str, *, attempt: int | None, priority: int, redelivered: bool) -> None:
+        self.call(self._run(job_id, attempt, priority, redelivered))
+
+    async def _run(
+        self, job_id: str, attempt: int | None, priority: int, redelivered: bool
+    ) -> None:
+        runtime = self.runtime
+        assert runtime.runner is not None and runtime.queue is not None
+        assert runtime.reconciler is not None
+        # A redelivered message started attempt + 1; if that attempt is still marked
+        # running, the worker running it died (a live one would still hold the message).
+        lost = redelivered and attempt is not None
+        if lost and await runtime.reconciler.recover_lost(job_id, (attempt or 0) + 1):
+            log.warning("job %s: an attempt was lost with its worker", job_id)
+        try:
+            delay = await runtime.runner.execute(job_id)
+        except Exception:
+            # The row stays queued or running; the reconciler picks it up again.
+            log.exception("runner failed on %s", job_id)
+            return
+        if delay is not None:
+            await runtime.queue.enqueue(job_id, delay_s=delay, priority=priority)
