@@ -9,7 +9,9 @@ from sqlalchemy import Connection
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
 from pictor.db.base import utcnow
+from pictor.runtime import Runtime
 from pictor.webhooks import repository
+from pictor.webhooks.background import WebhookService
 from pictor.webhooks.errors import DeliveryNotFound, DeliveryPending
 from pictor.webhooks.schemas import (
     DeliveryOut,
@@ -21,6 +23,13 @@ from pictor.webhooks.schemas import (
 from pictor.webhooks.secret_store import create_or_rotate, secret_info
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+def _wake_sender(runtime: Runtime) -> None:
+    """Send what just became due at once rather than at the next poll."""
+    service = runtime.services.get("webhooks")
+    if isinstance(service, WebhookService):
+        service.wake()
 
 
 @router.post(
@@ -35,9 +44,7 @@ async def rotate_secret(runtime: RuntimeDep, principal: PrincipalDep) -> NewSecr
     created = await runtime.db.write(
         lambda conn: create_or_rotate(conn, principal.user_id, utcnow(), grace)
     )
-    service = runtime.services.get("webhooks")
-    if service is not None and hasattr(service, "wake"):
-        service.wake()
+    _wake_sender(runtime)
     return NewSecretOut(
         secret=created.secret,
         created_at=created.created_at,
@@ -123,7 +130,5 @@ async def retry_delivery(
         return found
 
     row = await runtime.db.write(unit)
-    service = runtime.services.get("webhooks")
-    if service is not None and hasattr(service, "wake"):
-        service.wake()
+    _wake_sender(runtime)
     return DeliveryOut.of(row)
