@@ -71,9 +71,19 @@ class MotoServer:
         """Kill the server (state is lost): the storage is down until ``start``."""
         if self.process is None:
             return
+        self.process.send_signal(signal.SIGCONT)  # a paused server dies as well
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: connections are accepted but never answered (state is kept)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def settings(self, bucket: str, prefix: str = "", **overrides: Any) -> StorageSettings:
         url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"

@@ -99,10 +99,19 @@ class BlobStore(Protocol):
         """
         ...
 
-    async def presigned_url(self, key: str, *, ttl_s: int) -> str | None:
+    async def presigned_url(
+        self,
+        key: str,
+        *,
+        ttl_s: int,
+        content_type: str | None = None,
+        disposition: str | None = None,
+    ) -> str | None:
         """A URL the client can download from directly (S3 presigned GET), or None.
 
         None means: serve through the API with a ``UrlSigner`` signed URL instead.
+        ``content_type`` and ``disposition`` become the download's Content-Type and
+        Content-Disposition (signed into the URL), whatever the object was stored with.
         """
         ...
 

@@ -152,7 +152,14 @@ class LocalBlobStore:
     async def local_path(self, key: str) -> Path | None:
         return await _off_loop(self._existing_file, key)
 
-    async def presigned_url(self, key: str, *, ttl_s: int) -> str | None:
+    async def presigned_url(
+        self,
+        key: str,
+        *,
+        ttl_s: int,
+        content_type: str | None = None,
+        disposition: str | None = None,
+    ) -> str | None:
         validate_key(key)
         return None
 

@@ -82,7 +82,14 @@ class MemoryBlobStore:
         validate_key(key)
         return None
 
-    async def presigned_url(self, key: str, *, ttl_s: int) -> str | None:
+    async def presigned_url(
+        self,
+        key: str,
+        *,
+        ttl_s: int,
+        content_type: str | None = None,
+        disposition: str | None = None,
+    ) -> str | None:
         validate_key(key)
         return None
 

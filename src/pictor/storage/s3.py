@@ -218,11 +218,22 @@ class S3BlobStore:
         validate_key(key)
         return None
 
-    async def presigned_url(self, key: str, *, ttl_s: int) -> str | None:
+    async def presigned_url(
+        self,
+        key: str,
+        *,
+        ttl_s: int,
+        content_type: str | None = None,
+        disposition: str | None = None,
+    ) -> str | None:
         validate_key(key)
         if self._presign_client is None:
             return None
         params = {"Bucket": self.location.bucket, "Key": self._object(key)}
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        if disposition is not None:
+            params["ResponseContentDisposition"] = disposition
         # Signing is local, but resolving credentials may ask a metadata service: a thread.
         url: str = await self._call(
             self._presign_client.generate_presigned_url,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from pictor.api.deps import PrincipalDep, RuntimeDep
 from pictor.api.gallery_deps import GalleryDep
@@ -135,11 +136,31 @@ async def download_thumbnail(
 async def blob_response(
     runtime: Runtime, key: str, content_type: str, headers: dict[str, str]
 ) -> Response:
-    """The blob under ``key``: sent from its file when the store has one, else streamed."""
+    """The blob under ``key``: a redirect to a presigned URL when the store makes them
+    (S3 with ``presign`` on), sent from its file when it has one, else streamed."""
+    presigned = await runtime.store.presigned_url(
+        key,
+        ttl_s=runtime.settings.storage.presign_ttl_s,
+        content_type=content_type,
+        disposition=headers.get("Content-Disposition"),
+    )
+    if presigned is not None:
+        # Never cached: the presigned URL dies long before a cached redirect would, and
+        # each request must pass the ownership and trash checks above again.
+        return RedirectResponse(presigned, 307, headers={"Cache-Control": "private, no-store"})
     headers = {**headers, "X-Content-Type-Options": "nosniff"}
     path = await runtime.store.local_path(key)
     if path is not None:
         return FileResponse(path, media_type=content_type, headers=headers)
-    return StreamingResponse(
-        runtime.store.iter_bytes(key), media_type=content_type, headers=headers
-    )
+    chunks = runtime.store.iter_bytes(key)
+    # Read the first chunk before answering: a missing blob or a store that is down is
+    # then a clean 404 or 503, not a 200 cut off after its headers.
+    first = await anext(chunks, b"")
+    return StreamingResponse(_prepend(first, chunks), media_type=content_type, headers=headers)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
