@@ -80,7 +80,11 @@ async def get_artifact(
     "/files/{artifact_id}",
     summary="Download a file by its signed URL",
     response_class=Response,
-    responses={200: {"content": {"image/*": {}}}, 403: {"description": "bad or expired signature"}},
+    responses={
+        200: {"content": {"image/*": {}}},
+        307: {"description": "to a presigned storage URL (S3 with presign on)"},
+        403: {"description": "bad or expired signature"},
+    },
 )
 async def download(
     artifact_id: str,
@@ -110,6 +114,7 @@ async def download(
     response_class=Response,
     responses={
         200: {"content": {"image/webp": {}}},
+        307: {"description": "to a presigned storage URL (S3 with presign on)"},
         403: {"description": "bad or expired signature"},
     },
 )
