@@ -14,7 +14,9 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
 from sqlalchemy import update
+from tests.accounts.asgi import websocket_close_code
 from tests.accounts.conftest import PASSWORD, Member, bearer
 
 from pictor.accounts.models import RefreshToken, User
@@ -243,3 +245,18 @@ async def test_garbage_bearer_values_are_refused(client: httpx.AsyncClient) -> N
         assert response.json()["error"]["code"] in ("invalid_token", "invalid_api_key")
     missing = await client.get("/v1/me")
     assert missing.status_code == 401
+
+
+async def test_websockets_take_access_tokens_too(
+    app: FastAPI, client: httpx.AsyncClient, member: Member
+) -> None:
+    body = {"kind": "test_flaky", "params": {"fail_times": 0}}
+    job = (
+        await client.post("/v1/jobs", json=body, headers={**member.headers, "Prefer": "wait=30"})
+    ).json()
+    path = f"/v1/jobs/{job['id']}/ws"
+    assert await websocket_close_code(app, path, member.headers) == 1000
+    query = f"access_token={member.access_token}"
+    assert await websocket_close_code(app, path, {}, query) == 1000
+    forged = member.access_token[:-4] + ("AAAA" if member.access_token[-4:] != "AAAA" else "BBBB")
+    assert await websocket_close_code(app, path, bearer(forged)) == 4401

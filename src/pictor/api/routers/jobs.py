@@ -275,7 +275,7 @@ def build_router(catalog: Registry[PipelineSpec]) -> APIRouter:
                 4404
                 if exc.code.endswith("not_found")
                 else 4401
-                if exc.code == "invalid_api_key"
+                if exc.code in ("invalid_api_key", "invalid_token")
                 else 4400
             )
             await websocket.close(code=code, reason=exc.code)
