@@ -168,6 +168,24 @@ async def test_audit_names_missing_and_orphan_blobs(
     assert await audit_problems(s3_runtime) == []
 
 
+async def test_orphans_are_marked_then_swept_unless_they_got_a_row(
+    s3_runtime: Runtime, s3_client: httpx.AsyncClient, s3_user: User, api_moto: MotoServer
+) -> None:
+    bucket, admin = bucket_of(s3_runtime), api_moto.admin()
+    stray = f"{s3_user.id}/art_killedattempt.png"
+    admin.put_object(Bucket=bucket, Key=f"{PREFIX}/{stray}", Body=b"x")
+    async with s3_runtime.db.read_engine.connect() as conn:
+        marked = await audit.orphan_keys(conn, s3_runtime.store)
+    assert marked == [stray]
+    upload_id = await upload_png(s3_client, s3_user)  # has a row: never swept
+    recorded = f"{s3_user.id}/{upload_id}.upload"
+    async with s3_runtime.db.read_engine.connect() as conn:
+        removed = await audit.remove_orphans(conn, s3_runtime.store, [*marked, recorded])
+    assert removed == [stray]
+    assert await s3_runtime.store.exists(recorded)
+    assert await audit_problems(s3_runtime) == []
+
+
 async def test_storage_down_is_503_and_a_job_waits_it_out(
     s3_runtime: Runtime, s3_client: httpx.AsyncClient, s3_user: User, api_moto: MotoServer
 ) -> None:

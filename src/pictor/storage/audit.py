@@ -6,10 +6,13 @@ Rows in the trash keep their blobs until they are purged, so they count as rows.
 
 The fault suite runs ``check`` after each scenario, when no job is running: during work
 a blob briefly exists before its row (outputs are stored, then recorded at success), so a
-live system can show passing orphans.
+live system can show passing orphans. A worker killed in that window leaves a real
+orphan: ``orphan_keys`` then, later, ``remove_orphans`` reclaim them (mark and sweep).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +36,30 @@ async def check(conn: AsyncConnection, store: BlobStore) -> list[str]:
         if count > MAX_REPORTED:
             problems.append(f"... {count - MAX_REPORTED} more {what}")
     return problems
+
+
+async def orphan_keys(conn: AsyncConnection, store: BlobStore) -> list[str]:
+    """Keys of the blobs no artifact row names, sorted."""
+    wanted = await _keys_of_rows(conn)
+    return sorted({key async for key in store.list_keys()}.difference(wanted))
+
+
+async def remove_orphans(
+    conn: AsyncConnection, store: BlobStore, candidates: Iterable[str]
+) -> list[str]:
+    """Delete the ``candidates`` that still have no row; return the keys deleted.
+
+    Mark and sweep, for the outputs of a job attempt killed before its success wrote
+    their rows: take ``orphan_keys`` once, and pass them here after longer than any job
+    can run (its time limit plus the lease margin), so the outputs of a job running now,
+    which have no row yet either, are never taken.
+    """
+    wanted = await _keys_of_rows(conn)
+    removed = []
+    for key in sorted(set(candidates).difference(wanted)):
+        await store.delete(key)
+        removed.append(key)
+    return removed
 
 
 async def _keys_of_rows(conn: AsyncConnection) -> dict[str, str]:
