@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -80,10 +81,14 @@ async def test_admin_adjusts_credits_with_an_entry_naming_the_admin(
     added = await client.post(
         url, json={"amount": 50, "note": "support #12"}, headers=admin.headers
     )
-    assert added.status_code == 200, added.text
-    assert added.json() == {"available": start + 50, "reserved": 0}
+    assert added.status_code == 201, added.text
+    made = added.json()
+    assert made["id"].startswith("adj_") and made["replayed"] is False
+    assert (made["user_id"], made["admin_id"]) == (member.id, admin.id)
+    assert (made["amount"], made["note"]) == (50, "support #12")
+    assert made["available_after"] == start + 50
     taken = await client.post(url, json={"amount": -20}, headers=admin.headers)
-    assert taken.json()["available"] == start + 30
+    assert taken.json()["available_after"] == start + 30
     too_much = await client.post(url, json={"amount": -(10**6)}, headers=admin.headers)
     assert too_much.status_code == 402
     assert too_much.json()["error"]["code"] == "insufficient_credits"
@@ -200,3 +205,30 @@ async def test_an_admin_cannot_deactivate_themselves(
     assert (await client.get("/v1/me", headers=admin.headers)).status_code == 200
     unknown = await client.post("/v1/admin/users/usr_nobody/deactivate", headers=admin.headers)
     assert unknown.status_code == 404
+
+
+async def test_a_retried_adjustment_with_its_idempotency_key_adjusts_once(
+    client: httpx.AsyncClient, runtime: Runtime, member: Member
+) -> None:
+    admin = await new_user(runtime, "admin")
+    start = (await balance(runtime, member.id)).available
+    url = f"/v1/admin/users/{member.id}/credits"
+    headers = {**admin.headers, "Idempotency-Key": "ticket-77"}
+    answers = await asyncio.gather(
+        *(client.post(url, json={"amount": 30}, headers=headers) for _ in range(4))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert [a.json()["replayed"] for a in answers].count(False) == 1
+    assert (await balance(runtime, member.id)).available == start + 30
+
+    other = await client.post(url, json={"amount": 31}, headers=headers)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    # Keys belong to the admin who sent them: another admin's same key is a new one.
+    second = await new_user(runtime, "admin")
+    again = await client.post(
+        url, json={"amount": 30}, headers={**second.headers, "Idempotency-Key": "ticket-77"}
+    )
+    assert again.status_code == 201
+    assert (await balance(runtime, member.id)).available == start + 60

@@ -37,3 +37,7 @@ class RateLimited(PictorError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, details={"retry_after_s": retry_after_s})
         self.retry_after_s = retry_after_s
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"

@@ -1,10 +1,10 @@
-"""Tables: users, api_keys and refresh_tokens."""
+"""Tables: users, api_keys, refresh_tokens and credit_adjustments."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pictor.db.base import Base, UTCDateTime, utcnow
@@ -53,3 +53,22 @@ class RefreshToken(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CreditAdjustment(Base):
+    """An admin's change of a user's credits, kept so that a retried request (same
+    ``Idempotency-Key``) answers the first one instead of adjusting twice."""
+
+    __tablename__ = "credit_adjustments"
+    __table_args__ = (UniqueConstraint("admin_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("adj"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    admin_id: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    #: The user's available credits right after the adjustment.
+    available_after: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

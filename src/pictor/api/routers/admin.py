@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
-from sqlalchemy import Connection, bindparam, select
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
-from pictor.accounts.models import User
+from pictor.accounts import adjustments
+from pictor.accounts.adjustments import Adjustment
 from pictor.accounts.repository import AccountRepository
 from pictor.accounts.schemas import CreditsAdjustIn, UserOut
 from pictor.accounts.service import AccountService
@@ -16,7 +20,6 @@ from pictor.api.deps import AdminDep, RuntimeDep
 from pictor.api.presenters import job_out
 from pictor.api.routers.me import CreditsOut, credits_of, user_out
 from pictor.artifacts.repository import ArtifactRepository
-from pictor.credits import ledger
 from pictor.errors import Conflict, InvalidInput, NotFound
 from pictor.jobs.models import JobStatus
 from pictor.jobs.records import JobRecord, OutputRecord
@@ -27,7 +30,6 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 Cursor = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the last page.")]
 Limit = Annotated[int, Query(ge=1, le=100)]
-_USER_EXISTS = select(User.id).where(User.id == bindparam("uid"))
 
 
 class AdminUserOut(UserOut):
@@ -39,6 +41,17 @@ class UserPage(BaseModel):
     data: list[UserOut]
     next_cursor: str | None
     has_more: bool
+
+
+class AdjustmentOut(BaseModel):
+    id: str
+    user_id: str
+    admin_id: str
+    amount: int
+    note: str
+    available_after: int = Field(description="The user's available credits right after it.")
+    created_at: datetime
+    replayed: bool = Field(description="True if an earlier request with this key made it.")
 
 
 class AdminJobOut(JobOut):
@@ -85,32 +98,51 @@ async def get_user(user_id: str, runtime: RuntimeDep, _admin: AdminDep) -> Admin
 
 
 @router.post(
-    "/users/{user_id}/credits", response_model=CreditsOut, summary="Adjust a user's credits"
+    "/users/{user_id}/credits",
+    response_model=AdjustmentOut,
+    status_code=201,
+    summary="Adjust a user's credits",
+    responses={
+        200: {"description": "The adjustment an earlier request with this Idempotency-Key made."},
+        402: {"description": "`insufficient_credits`: taking more than is available."},
+        409: {"description": "`idempotency_key_reused` with another user, amount or note."},
+    },
 )
 async def adjust_credits(
-    user_id: str, body: CreditsAdjustIn, runtime: RuntimeDep, admin: AdminDep
-) -> CreditsOut:
-    """Adds `amount` (negative: takes it back) as an `adjustment` entry caused by you.
-    Taking more than is available is refused with 402 `insufficient_credits`."""
+    user_id: str,
+    body: CreditsAdjustIn,
+    runtime: RuntimeDep,
+    admin: AdminDep,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> Response:
+    """Adds `amount` (negative: takes it back) as an `adjustment` entry of the ledger
+    caused by you. Send an `Idempotency-Key` so that a retried request adjusts once."""
     if body.amount == 0:
         raise InvalidInput("an adjustment of 0 credits changes nothing", field="amount")
 
-    def adjust(conn: Connection) -> ledger.Balance:
-        if conn.execute(_USER_EXISTS, {"uid": user_id}).first() is None:
-            raise NotFound(f"no user {user_id}")
-        ledger.credit(
+    def adjust(conn: Connection) -> Adjustment:
+        return adjustments.adjust_credits(
             conn,
-            user_id,
-            body.amount,
-            entry="adjustment",
-            cause_type="admin",
-            cause_id=admin.user_id,
+            user_id=user_id,
+            admin_id=admin.user_id,
+            amount=body.amount,
             note=body.note,
+            idempotency_key=idempotency_key,
         )
-        return ledger.balance(conn, user_id)
 
-    found = await runtime.db.write(adjust)
-    return CreditsOut(available=found.available, reserved=found.reserved)
+    try:
+        made = await runtime.db.write(adjust)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first: answer with its result.
+        made = await runtime.db.write(adjust)
+    out = AdjustmentOut(**{f.name: getattr(made, f.name) for f in fields(made)})
+    return Response(
+        out.model_dump_json(),
+        status_code=200 if made.replayed else 201,
+        media_type="application/json",
+    )
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, summary="Deactivate a user")
