@@ -98,3 +98,25 @@ async def test_batch_items_go_to_the_batch_queue_and_interactive_jobs_do_not_wai
         final = await workers.wait_final(user, item["job_id"])
         assert final["status"] == "succeeded"
     assert await workers.runtime.db.read(check) == []
+
+
+async def test_a_job_blocking_its_worker_is_ended_by_the_kinds_time_limit(
+    workers: Cluster, user: User
+) -> None:
+    """test_hang (timeout 1 s) blocks the worker's loop, so only Celery's soft limit
+    (1 s + the 3 s margin) can end it: the job fails with job_timeout, its credits
+    come back, and the worker process goes on serving jobs."""
+    await workers.start_worker("--concurrency=1")
+    async with Gate() as gate:
+        job_id = await workers.submit(user, "test_hang", {"port": gate.port})
+        stuck = await gate.arrival()
+        job = await workers.wait_final(user, job_id)
+        assert job["status"] == "failed" and job["error"]["code"] == "job_timeout"
+        await stuck.release()  # the abandoned loop wakes: its late end is refused
+    _, entries = await workers.runtime.db.read(_events_and_entries(job_id))
+    assert sum(amount for _, amount, _ in entries) == 0
+    assert sum(reserved for _, _, reserved in entries) == 0
+    after = await workers.submit(user, "test_flaky", {"fail_times": 0})
+    assert (await workers.wait_final(user, after))["status"] == "succeeded"
+    assert (await workers.job(user, job_id))["status"] == "failed"
+    assert await workers.runtime.db.read(check) == []

@@ -41,6 +41,13 @@ def visibility_timeout(settings: Settings) -> float:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     broker = settings.broker
+    if 2 * broker.time_limit_margin_s > settings.worker.lease_margin_s:
+        # A lease running out before the hard limit would let the reconciler hand a job
+        # to a second worker while the first may still run it.
+        raise ValueError(
+            "PICTOR_BROKER_TIME_LIMIT_MARGIN_S must be at most half of"
+            " PICTOR_WORKER_LEASE_MARGIN_S (the hard limit must come before the lease ends)"
+        )
     catalog = build_catalog(settings.plugins, timeouts=settings.worker.timeouts)
     longest_timeout = max((spec.timeout_s for _, spec in catalog.items()), default=300.0)
     soft, hard = time_limits(longest_timeout, broker.time_limit_margin_s)

@@ -6,6 +6,12 @@ solo, several with the threads pool) hand it coroutines and wait for them, so a 
 soft time limit raised in the waiting thread can cancel the job's coroutine. CPU-heavy
 stages run in threads of this process (the prefork pool already gives one process per
 concurrent job; a nested process pool would double them).
+
+A job whose pipeline blocks the loop cannot be stopped by its own timeout. Celery's
+soft time limit (prefork pool) interrupts the waiting thread instead: the job's attempt
+is then failed with ``job_timeout`` (its credits released) by a fresh runtime on a new
+loop, which also serves this process's next jobs; the stuck loop is abandoned (if it
+ever wakes, its attempt's end is refused: the row has moved on).
 """
 
 from __future__ import annotations
@@ -15,14 +21,21 @@ import logging
 import os
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import Connection, Table, select
 
 from pictor.config import Settings
+from pictor.errors import PictorError
+from pictor.jobs.models import Job, JobStatus
+from pictor.jobs.records import JOB_COLUMNS, JobRecord
 from pictor.runtime import Runtime, build_runtime
 
 log = logging.getLogger("pictor.worker")
 T = TypeVar("T")
 
+JOBS = cast(Table, Job.__table__)
 _settings: Settings | None = None
 _current: WorkerProcess | None = None
 _lock = threading.Lock()
@@ -71,7 +84,14 @@ class WorkerProcess:
             raise
 
     def run(self, job_id: str, *, attempt: int | None, priority: int, redelivered: bool) -> None:
-        self.call(self._run(job_id, attempt, priority, redelivered))
+        try:
+            self.call(self._run(job_id, attempt, priority, redelivered))
+        except SoftTimeLimitExceeded:
+            log.error("job %s exceeded its time limit with its loop blocked", job_id)
+            fresh = _abandon(self)
+            if attempt is not None:
+                fresh.call(fail_timed_out(fresh.runtime, job_id, attempt + 1))
+            raise
 
     async def _run(
         self, job_id: str, attempt: int | None, priority: int, redelivered: bool
@@ -92,3 +112,31 @@ class WorkerProcess:
             return
         if delay is not None:
             await runtime.queue.enqueue(job_id, delay_s=delay, priority=priority)
+
+
+def _abandon(stuck: WorkerProcess) -> WorkerProcess:
+    """Forget ``stuck`` (its loop no longer answers) and start a fresh one."""
+    global _current
+    with _lock:
+        if _current is stuck:
+            _current = None
+    return current()
+
+
+async def fail_timed_out(runtime: Runtime, job_id: str, attempt: int) -> bool:
+    """Fail ``attempt`` of the job with ``job_timeout`` if it is still the one running."""
+    assert runtime.runner is not None
+
+    def read(conn: Connection) -> JobRecord | None:
+        row = conn.execute(select(*JOB_COLUMNS).where(JOBS.c.id == job_id)).first()
+        return None if row is None else JobRecord(*row)
+
+    job = await runtime.db.read(read)
+    if job is None or job.status != JobStatus.RUNNING or job.attempts != attempt:
+        return False
+    spec = runtime.catalog.get(job.kind)
+    error = PictorError(
+        f"{job.kind} did not finish within {spec.timeout_s:g} s", code="job_timeout"
+    )
+    await runtime.runner._finish_failed(job, error, spec.timeout_s)
+    return True
