@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, WebSocket
@@ -16,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pictor.accounts.errors import InvalidApiKey, InvalidToken
 from pictor.accounts.models import ApiKey, User
 from pictor.accounts.ratelimit import SlidingWindowLimiter
-from pictor.accounts.service import AccountService, Principal, hash_key
+from pictor.accounts.service import Principal, check_key, hash_key
 from pictor.accounts.signin import SignIn
 from pictor.accounts.tokens import looks_like_jwt
 from pictor.db.base import utcnow
@@ -115,7 +116,7 @@ AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 
 
 async def authenticate(
-    runtime: Runtime, cache: KeyCache, secret: str | None, accounts: Accounts | None = None
+    runtime: Runtime, cache: KeyCache, secret: str | None, accounts: Accounts
 ) -> Principal:
     """The caller behind an API key or an access token (told apart by their shape)."""
     if not secret:
@@ -125,12 +126,9 @@ async def authenticate(
     if principal is not None:
         return principal
     if looks_like_jwt(secret):
-        if accounts is None:
-            raise InvalidToken("access tokens are not accepted here")
         return await _authenticate_token(runtime, cache, accounts, secret, digest)
     now = utcnow()
-    async with runtime.db.read_session() as session:
-        check = await AccountService(session).check_key(secret, now)
+    check = await runtime.db.read(partial(check_key, secret=secret, now=now))
     principal = check.principal
     if check.stale_last_used:
         await _touch_key(runtime, principal.key_id or "", now)
