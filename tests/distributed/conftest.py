@@ -174,15 +174,15 @@ def cluster_env(broker: str, database_url: str, data_dir: Path, secret: str) -> 
         "PICTOR_BROKER_INTERACTIVE_QUEUE": f"pictor-test-{run}.interactive",
         "PICTOR_BROKER_BATCH_QUEUE": f"pictor-test-{run}.batch",
         "PICTOR_BROKER_TRANSPORT_OPTIONS": json.dumps(options),
-        "PICTOR_BROKER_TIME_LIMIT_MARGIN_S": "3",
+        "PICTOR_BROKER_TIME_LIMIT_MARGIN_S": "4",
         "PICTOR_DATA_DIR": str(data_dir),
         "PICTOR_SECURITY_SECRET_KEY": secret,
         "PICTOR_PLUGINS": json.dumps(PLUGINS),
-        # A worker killed mid-job is noticed by the lease within 17 s on Redis (whose
+        # A worker killed mid-job is noticed by the lease within 18 s on Redis (whose
         # messages wait out the visibility timeout); RabbitMQ redelivers at once. The
         # lease margin is at least twice the time-limit margin.
         "PICTOR_WORKER_TIMEOUTS": json.dumps({"test_block": 10}),
-        "PICTOR_WORKER_LEASE_MARGIN_S": "7",
+        "PICTOR_WORKER_LEASE_MARGIN_S": "8",
         "PICTOR_WORKER_RECONCILE_INTERVAL_S": "0.5",
         "PICTOR_WORKER_BACKOFF_BASE_S": "0.05",
         "PICTOR_WORKER_BACKOFF_MAX_S": "0.2",

@@ -104,7 +104,7 @@ async def test_a_job_blocking_its_worker_is_ended_by_the_kinds_time_limit(
     workers: Cluster, user: User
 ) -> None:
     """test_hang (timeout 1 s) blocks the worker's loop, so only Celery's soft limit
-    (1 s + the 3 s margin) can end it: the job fails with job_timeout, its credits
+    (1 s + the 4 s margin) can end it: the job fails with job_timeout, its credits
     come back, and the worker process goes on serving jobs."""
     await workers.start_worker("--concurrency=1")
     async with Gate() as gate:

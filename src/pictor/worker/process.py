@@ -87,11 +87,21 @@ class WorkerProcess:
         try:
             self.call(self._run(job_id, attempt, priority, redelivered))
         except SoftTimeLimitExceeded:
-            log.error("job %s exceeded its time limit with its loop blocked", job_id)
-            fresh = _abandon(self)
+            log.error("job %s exceeded its Celery time limit", job_id)
+            serving = self if self._answers() else _abandon(self)
             if attempt is not None:
-                fresh.call(fail_timed_out(fresh.runtime, job_id, attempt + 1))
+                serving.call(fail_timed_out(serving.runtime, job_id, attempt + 1))
             raise
+
+    def _answers(self, timeout_s: float = 1.0) -> bool:
+        """Whether the loop still runs callbacks (it is not blocked by a pipeline)."""
+        probe = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop)
+        try:
+            probe.result(timeout_s)
+        except TimeoutError:
+            probe.cancel()
+            return False
+        return True
 
     async def _run(
         self, job_id: str, attempt: int | None, priority: int, redelivered: bool
