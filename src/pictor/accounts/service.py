@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +42,7 @@ class Principal:
         return self.role == "admin"
 
     @property
-    def via(self) -> str:
+    def via(self) -> Literal["api_key", "access_token"]:
         return "api_key" if self.key_id is not None else "access_token"
 
 

@@ -78,7 +78,7 @@ async def me(runtime: RuntimeDep, principal: PrincipalDep) -> MeOut:
         raise NotFound("user not found")
     return MeOut(
         **user_out(user).model_dump(exclude={"is_active"}),
-        auth="api_key" if principal.key_id is not None else "access_token",
+        auth=principal.via,
         key_id=principal.key_id,
         credits=await credits_of(runtime, user.id),
     )
