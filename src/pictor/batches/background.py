@@ -135,7 +135,9 @@ class Batches:
         self._started.add(batch_id)
         wanted = await self.db.read(lambda conn: webhook_events(conn, batch_id))
         if wanted and "start" in wanted:
-            await self._write(lambda conn: notify(conn, batch_id, "running", key="running"))
+            await self._write(
+                lambda conn, sent: notify(conn, batch_id, "running", key="running", sent=sent)
+            )
 
     async def _ended(self, batch_id: str) -> None:
         """After items of a batch ended: progress, or the end of the batch."""
@@ -143,7 +145,7 @@ class Batches:
         if left > 0:
             await self._progress(batch_id, left)
             return
-        if not await self._write(lambda conn: finish_if_done(conn, batch_id)):
+        if not await self._write(lambda conn, sent: finish_if_done(conn, batch_id, sent)):
             return
         log.info("batch %s ended", batch_id)
         self._started.discard(batch_id)
@@ -155,7 +157,7 @@ class Batches:
                 log.exception("a batch-finished callback failed for %s", batch_id)
 
     async def _progress(self, batch_id: str, left: int) -> None:
-        def unit(conn: Connection) -> int | None:
+        def unit(conn: Connection, sent: list[str]) -> int | None:
             wanted = webhook_events(conn, batch_id)
             if not wanted or "progress" not in wanted:
                 return None
@@ -163,16 +165,20 @@ class Batches:
             decile = (10 * (total - left)) // total
             if decile <= self._deciles.get(batch_id, 0):
                 return decile
-            notify(conn, batch_id, "progress", key=f"progress.{decile}")
+            notify(conn, batch_id, "progress", key=f"progress.{decile}", sent=sent)
             return decile
 
         decile = await self._write(unit)
         if decile is not None:
             self._deciles[batch_id] = max(decile, self._deciles.get(batch_id, 0))
 
-    async def _write(self, fn: Callable[[Connection], T]) -> T:
-        result = await self.db.write(fn)
-        self.wake_webhooks()
+    async def _write(self, fn: Callable[[Connection, list[str]], T]) -> T:
+        """Run ``fn`` in a write transaction; wake the webhooks service if it wrote a
+        message (only then: a wake-up costs it a pass over its due deliveries)."""
+        sent: list[str] = []
+        result = await self.db.write(lambda conn: fn(conn, sent))
+        if sent:
+            self.wake_webhooks()
         return result
 
 

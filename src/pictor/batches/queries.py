@@ -212,10 +212,10 @@ def items_of(conn: Connection, batch: BatchRecord, offset: int, limit: int) -> l
     return items
 
 
-def finish_if_done(conn: Connection, batch_id: str) -> bool:
+def finish_if_done(conn: Connection, batch_id: str, sent: list[str] | None = None) -> bool:
     """Write down that a batch ended once none of its items is queued or running, with
-    its final webhook message if it has a webhook; True when this call did it (only
-    one ever does)."""
+    its final webhook message if it has a webhook (see :func:`notify` for ``sent``);
+    True when this call did it (only one ever does)."""
     if open_items(conn, batch_id) > 0:
         return False
     canceled = conn.execute(select(_b.canceled_at).where(_b.id == batch_id)).scalar_one_or_none()
@@ -223,13 +223,16 @@ def finish_if_done(conn: Connection, batch_id: str) -> bool:
     moved = conn.execute(_FINISH, {"batch_id": batch_id, "new_status": status, "now": utcnow()})
     if moved.rowcount != 1:
         return False
-    notify(conn, batch_id, str(status), key=str(status))
+    notify(conn, batch_id, str(status), key=str(status), sent=sent)
     return True
 
 
-def notify(conn: Connection, batch_id: str, event: str, *, key: str) -> bool:
+def notify(
+    conn: Connection, batch_id: str, event: str, *, key: str, sent: list[str] | None = None
+) -> bool:
     """Write a ``batch.<event>`` webhook message with the batch as it is now, if the
-    batch has a webhook (once per ``key``); True if one was written."""
+    batch has a webhook (once per ``key``); True if one was written, and then its id is
+    appended to ``sent`` (so the caller wakes the webhooks service after commit)."""
     row = conn.execute(select(*BATCH_COLUMNS).where(_b.id == batch_id)).first()
     batch = None if row is None else record_of(row)
     if batch is None or batch.webhook_url is None:
@@ -245,6 +248,8 @@ def notify(conn: Connection, batch_id: str, event: str, *, key: str) -> bool:
         batch_id=batch_id,
         event_key=f"{batch_id}.{key}",
     )
+    if written is not None and sent is not None:
+        sent.append(written)
     return written is not None
 
 

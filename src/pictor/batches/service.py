@@ -378,25 +378,30 @@ class BatchService:
     async def cancel(self, batch_id: str, owner_id: str) -> None:
         """Cancel every queued item, in one transaction; running ones finish. Canceling
         a canceled batch again cancels what may have been requeued since (a retry)."""
+        sent: list[str] = []
         canceled = await commit_and_publish(
-            self.db, self.bus, lambda conn, outbox: self._cancel(conn, batch_id, owner_id, outbox)
+            self.db,
+            self.bus,
+            lambda conn, outbox: self._cancel(conn, batch_id, owner_id, outbox, sent),
         )
-        self.wake_webhooks()  # the batch may have ended, with its final message
+        if sent:
+            self.wake_webhooks()  # the batch ended, with its final message
         if self.queue is not None:
             await self.queue.discard(canceled)
 
     @staticmethod
-    def _cancel(conn: Connection, batch_id: str, owner_id: str, outbox: list[Event]) -> list[str]:
+    def _cancel(
+        conn: Connection, batch_id: str, owner_id: str, outbox: list[Event], sent: list[str]
+    ) -> list[str]:
         batch = owned_batch(conn, batch_id, owner_id)
         if batch is None:
             raise BatchNotFound(f"no batch {batch_id}")
         if batch.canceled_at is None:
             if batch.status == BatchStatus.COMPLETED or open_items(conn, batch_id) == 0:
-                finish_if_done(conn, batch_id)  # if the follower has not written it yet
                 raise BatchFinished(f"batch {batch_id} already ended")
             conn.execute(_MARK_CANCELED, {"b_id": batch_id, "now": utcnow()})
         events = cancel_queued_items(conn, batch_id, owner_id)
-        finish_if_done(conn, batch_id)
+        finish_if_done(conn, batch_id, sent)
         outbox.extend(events)
         return [event.job_id for event in events]
 
