@@ -20,6 +20,7 @@ from pictor.batches.settings import BatchesSettings
 from pictor.billing.settings import BillingSettings
 from pictor.credits.settings import CreditsSettings
 from pictor.gallery.settings import GallerySettings
+from pictor.jobs.events_settings import EventsSettings
 from pictor.studio.settings import StudioSettings
 from pictor.webhooks.settings import WebhooksSettings
 
@@ -284,6 +285,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     storage: StorageSettings = StorageSettings()
     broker: BrokerSettings = BrokerSettings()
+    events: EventsSettings = EventsSettings()
     worker: WorkerSettings = WorkerSettings()
     admin: AdminSettings = AdminSettings()
     security: SecuritySettings = SecuritySettings()

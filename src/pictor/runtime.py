@@ -16,7 +16,8 @@ from pictor.db.migrate import upgrade
 from pictor.engines.catalog import Engines, build_engines
 from pictor.images.limits import ImageLimits
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import Event, EventBus, LocalEventBus
+from pictor.jobs.events import Event, EventBus
+from pictor.jobs.events_settings import build_event_bus, start_bus, stop_bus
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.queue.local import LocalQueue
 from pictor.jobs.reconciler import Reconciler
@@ -91,6 +92,7 @@ class Runtime:
     async def start(self, *, migrate: bool = True, ensure_admin: bool = True) -> None:
         if migrate:
             await upgrade(self.settings.database_url)
+        await start_bus(self.bus)
         if ensure_admin:
             async with self.db.session() as session:
                 key = self.settings.admin.api_key
@@ -168,6 +170,7 @@ class Runtime:
             await self.queue.stop()
         if self.cpu is not None:
             self.cpu.shutdown()
+        await stop_bus(self.bus)
         await self.db.dispose()
 
     async def _reconcile_forever(self) -> None:
@@ -219,7 +222,7 @@ def build_runtime(
         timeout_s=settings.fetch.timeout_s,
         max_redirects=settings.fetch.max_redirects,
     )
-    bus = LocalEventBus()
+    bus = build_event_bus(settings)
     runtime = Runtime(
         settings=settings,
         db=db,

@@ -24,6 +24,9 @@ from pictor.db.engine import Database
 from pictor.jobs.models import Job, JobEvent
 
 FINAL_EVENT_TYPES = frozenset({"succeeded", "failed", "canceled"})
+#: Not a job event: a distributed bus puts it (seq 0) in per-job queues after its
+#: live delivery had a hole, so followers read what they missed from the database.
+RESYNC = "pictor.resync"
 _OUTBOX = "pictor_outbox"
 T = TypeVar("T")
 
@@ -64,11 +67,20 @@ class EventBus(Protocol):
 class LocalEventBus:
     """The in-process bus of embedded mode."""
 
+    #: Live delivery never misses an event: streams need not look at the database.
+    distributed = False
+
     _subs: dict[str | None, set[asyncio.Queue[Event]]] = field(
         default_factory=lambda: defaultdict(set)
     )
     #: Called synchronously for every event before any subscriber sees it (metrics).
     observers: list[Callable[[Event], None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Nothing to connect (the same lifecycle as the distributed buses)."""
+
+    async def stop(self) -> None:
+        pass
 
     async def publish(self, event: Event) -> None:
         for observe in self.observers:

@@ -1,0 +1,105 @@
+"""Settings of the job event bus across nodes (``PICTOR_EVENTS_*``), and the choice
+of a runtime's bus from them."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, field_validator
+
+if TYPE_CHECKING:
+    from pictor.config import Settings
+    from pictor.jobs.events import LocalEventBus
+    from pictor.jobs.events_redis import RedisEventBus
+
+log = logging.getLogger("pictor.events")
+
+#: ``PICTOR_EVENTS_URL=local``: the in-process bus even in distributed mode.
+LOCAL = "local"
+
+
+class EventsSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 (Redis pub/sub), or 'local' (in-process only);"
+        " unset: the broker URL when it is redis://, else in-process.",
+    )
+    channel: str = Field(
+        default="pictor:events",
+        min_length=1,
+        description="The Redis pub/sub channel every node publishes to and subscribes to.",
+    )
+    reconnect_max_s: float = Field(
+        default=5.0, gt=0, le=300, description="Longest wait between two reconnect attempts."
+    )
+    health_check_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="An idle subscription is checked (PING) this often, so a dead"
+        " connection is noticed.",
+    )
+    buffer: int = Field(
+        default=10_000,
+        ge=100,
+        description="Events waiting to be published while Redis is unreachable; the oldest"
+        " are dropped beyond it (they stay stored: streams read them back).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value and value != LOCAL and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("PICTOR_EVENTS_URL must be a redis:// URL or 'local'")
+        return value
+
+
+def events_url(events: EventsSettings, broker_url: str | None) -> str | None:
+    """The Redis URL of the bus across nodes, or None for the in-process bus."""
+    if events.url == LOCAL:
+        return None
+    if events.url:
+        return events.url
+    if broker_url and broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return None
+
+
+def build_event_bus(settings: Settings) -> LocalEventBus | RedisEventBus:
+    """The bus of a runtime: Redis pub/sub when a Redis URL applies, else in-process."""
+    from pictor.jobs.events import LocalEventBus
+
+    url = events_url(settings.events, settings.broker.url)
+    if url is None:
+        if settings.broker.url is not None:
+            log.warning(
+                "distributed mode without PICTOR_EVENTS_URL: live job events stay on the"
+                " node that made them (streams elsewhere only replay stored events)"
+            )
+        return LocalEventBus()
+    from pictor.jobs.events_redis import RedisEventBus
+
+    events = settings.events
+    return RedisEventBus(
+        url,
+        channel=events.channel,
+        reconnect_max_s=events.reconnect_max_s,
+        health_check_s=events.health_check_s,
+        buffer=events.buffer,
+    )
+
+
+async def start_bus(bus: object) -> None:
+    """Connect a bus that needs it (a no-op for the in-process bus)."""
+    start = getattr(bus, "start", None)
+    if start is not None:
+        await start()
+
+
+async def stop_bus(bus: object) -> None:
+    stop = getattr(bus, "stop", None)
+    if stop is not None:
+        await stop()
