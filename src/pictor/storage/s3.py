@@ -361,8 +361,10 @@ class _MultipartUpload:
 
     async def _wait_in_flight(self) -> None:
         if self._in_flight is not None:
-            task, self._in_flight = self._in_flight, None
-            await task
+            # Shielded: if our caller is cancelled, the part still finishes in its thread
+            # and ``abort`` waits for it (a part landing after the abort would linger).
+            await asyncio.shield(self._in_flight)
+            self._in_flight = None
 
     async def _upload_part(self, number: int, data: bytes) -> None:
         store = self._store
