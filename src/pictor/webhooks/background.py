@@ -145,8 +145,11 @@ class WebhookService:
                 await self.run_due()
             except Exception:
                 log.exception("webhook delivery pass failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that lands as the wake-up completes, and stop() would wait forever.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval_s)
+                async with asyncio.timeout(self.settings.poll_interval_s):
+                    await self._wake.wait()
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Send every delivery due at ``now`` once; the number of deliveries handled."""
