@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tests.batches.support import (
     Finished,
     balance,
+    batches_area,
     blocked,
     create,
     flaky,
@@ -28,6 +29,7 @@ from tests.batches.support import (
 from tests.conftest import new_user
 from tests.support.gates import Gate
 
+from pictor.batches.models import Batch
 from pictor.jobs.models import Job
 from pictor.runtime import Runtime
 
@@ -247,3 +249,52 @@ async def test_the_reconciler_requeues_lost_batch_items_behind_interactive_jobs(
         await run_to_end(client, user, holder["id"])
     done = await run_to_end(client, user, waiting["id"])
     assert done["counts"]["succeeded"] == 2
+
+
+async def test_list_filters_by_status_told_by_the_jobs(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await new_user(runtime)
+
+    async def listed(status: str, limit: int = 20) -> list[str]:
+        response = await client.get(
+            "/v1/batches", params={"status": status, "limit": limit}, headers=user.headers
+        )
+        assert response.status_code == 200, response.text
+        return [b["id"] for b in response.json()["data"]]
+
+    async with Gate() as gate:
+        running = await create(client, user, {"items": blocked(1, gate.port)})
+        held = await gate.arrival()
+        waiting = [(await create(client, user, {"items": flaky(1)}))["id"] for _ in range(3)]
+        assert await listed("running") == [running["id"]]
+        assert await listed("queued") == waiting[::-1]
+        assert await listed("queued", limit=2) == waiting[::-1][:2]
+        assert await listed("running", limit=1) == [running["id"]]  # past 3 queued ones
+        await held.release()
+        for batch_id in [running["id"], *waiting]:
+            await run_to_end(client, user, batch_id)
+    assert await listed("running") == [] and await listed("queued") == []
+
+
+async def test_a_batch_that_ended_while_its_follower_was_stopped_is_written_down_at_start(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await new_user(runtime)
+    area = batches_area(runtime)
+    await area.stop()
+    try:
+        batch = await create(client, user, {"items": flaky(2)})
+        done = await run_to_end(client, user, batch["id"])
+        assert done["status"] == "completed"  # read from the jobs
+        assert await stored_status(runtime, batch["id"]) == ("queued", None)
+    finally:
+        await area.start()
+    status, finished_at = await stored_status(runtime, batch["id"])
+    assert status == "completed" and finished_at is not None
+
+
+async def stored_status(runtime: Runtime, batch_id: str) -> tuple[str, Any]:
+    query = select(Batch.status, Batch.finished_at).where(Batch.id == batch_id)
+    row = await runtime.db.read(lambda conn: conn.execute(query).one())
+    return str(row[0]), row[1]

@@ -10,8 +10,8 @@
   for batches that ended while pictor was down). ``on_finished`` callbacks run after.
 
 It costs interactive jobs nothing: a job is known as a batch item or not from its
-``queued`` event (batch items are registered before they are created); only a job
-created before the follower started is looked up, once.
+``queued`` event (a batch item's names its batch); only a job whose ``queued`` event
+this process did not see (created before it started) is looked up, once.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pictor.batches")
 T = TypeVar("T")
+#: Interactive job ids remembered at most (each is forgotten when it ends).
+MAX_REMEMBERED = 100_000
 
 
 @dataclass
@@ -57,18 +59,16 @@ class Batches:
     on_finished: list[Callable[[str], Awaitable[None]]] = field(default_factory=list)
     #: Asks the webhooks service to send what was just written (no-op without one).
     wake_webhooks: Callable[[], None] = lambda: None
+    #: Job id → batch id of open batch items seen created (or looked up).
+    members: dict[str, str] = field(default_factory=dict)
     _interactive: set[str] = field(default_factory=set)
     _started: set[str] = field(default_factory=set)
     _deciles: dict[str, int] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
-    @property
-    def members(self) -> dict[str, str]:
-        """Job id → batch id of the batch items this process knows are open."""
-        return self.service.members
-
     async def start(self) -> None:
+        self._ready.clear()
         self._task = asyncio.create_task(self._follow(), name="pictor-batches")
         await self._ready.wait()
         for batch_id in await self.db.read(unfinished_batches):
@@ -99,7 +99,10 @@ class Batches:
         unknown: list[Event] = []
         for event in events:
             if event.type == "queued" and event.seq == 1:
-                if event.job_id not in self.members:
+                batch_id = event.data.get("batch_id")
+                if isinstance(batch_id, str):
+                    self.members[event.job_id] = batch_id
+                else:
                     self._interactive.add(event.job_id)
             elif event.job_id in self._interactive:
                 if event.is_final:
@@ -119,6 +122,10 @@ class Batches:
                     continue
                 self.members[event.job_id] = batch_id
                 self._sort(event, batch_id, started, ended)
+        if len(self._interactive) > MAX_REMEMBERED:
+            # Jobs whose end this process never saw (another node's, a lost message):
+            # forget them all; a job not remembered is looked up once if it matters.
+            self._interactive.clear()
         for batch_id in sorted(started):
             await self._first_start(batch_id)
         for batch_id in sorted(ended):

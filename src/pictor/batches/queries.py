@@ -171,20 +171,26 @@ def view_of(conn: Connection, batch_id: str, owner_id: str) -> BatchView | None:
 def page_of(
     conn: Connection, owner_id: str, cursor: str | None, limit: int, status: str | None = None
 ) -> list[BatchView]:
-    """Newest first; ``cursor`` is the id of the last batch of the previous page."""
+    """Up to ``limit`` batches, newest first, after ``cursor`` (the id of the last batch
+    of the previous page). ``queued`` and ``running`` are told apart by the jobs, so
+    for those the rows are read in chunks until the page is full."""
     query = select(*BATCH_COLUMNS).where(_b.owner_id == owner_id)
-    if cursor is not None:
-        query = query.where(_b.id < cursor)
     if status in (BatchStatus.COMPLETED, BatchStatus.CANCELED):
         query = query.where(_b.status == status)
     elif status is not None:
         query = query.where(_b.status == BatchStatus.QUEUED)
-    batches = [record_of(row) for row in conn.execute(query.order_by(_b.id.desc()).limit(limit))]
-    tallies = tally_of(conn, [b.id for b in batches])
-    views = [BatchView(b, tallies[b.id]) for b in batches]
-    if status in (BatchStatus.QUEUED, BatchStatus.RUNNING):
-        views = [v for v in views if v.status == status]
-    return views
+    views: list[BatchView] = []
+    while len(views) < limit:
+        chunk = query if cursor is None else query.where(_b.id < cursor)
+        rows = conn.execute(chunk.order_by(_b.id.desc()).limit(limit)).all()
+        batches = [record_of(row) for row in rows]
+        tallies = tally_of(conn, [b.id for b in batches])
+        found = [BatchView(b, tallies[b.id]) for b in batches]
+        views += [v for v in found if status is None or v.status == status]
+        if len(rows) < limit:
+            break
+        cursor = batches[-1].id
+    return views[:limit]
 
 
 def items_of(conn: Connection, batch: BatchRecord, offset: int, limit: int) -> list[dict[str, Any]]:

@@ -122,8 +122,6 @@ class BatchService:
     queue: JobQueue | None = None
     #: Asks the webhooks service to send what was just written (no-op without one).
     wake_webhooks: Callable[[], None] = lambda: None
-    #: Job id → batch id of items created here and not ended yet (the follower's map).
-    members: dict[str, str] = field(default_factory=dict)
     _models: dict[str, type[JobCreateBase]] = field(default_factory=dict)
 
     def _create_model(self, kind: str) -> type[JobCreateBase]:
@@ -150,7 +148,9 @@ class BatchService:
         if count > limit:
             raise TooManyItems(f"a batch takes at most {limit} items, got {count}", field=prefix)
         if count == 0:
-            raise TooManyItems("a batch needs at least one item", field=prefix)
+            raise InvalidInput(
+                "a batch needs at least one item", code="invalid_request", field=prefix
+            )
         batch_id = new_id("bat")
         subs = (
             self._subs_from_items(body.items, batch_id)
@@ -282,17 +282,10 @@ class BatchService:
         race to an identical one gets the winner."""
         batch = prepared.batch
         await self.db.read(lambda conn: self._check_uploads(conn, prepared))
-        # Known as batch items before their events are published.
-        self.members.update((job.id, batch.id) for job in prepared.jobs)
-        try:
-            inserted = await commit_and_publish(
-                self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
-            )
-        except BaseException:
-            self._forget(prepared)
-            raise
+        inserted = await commit_and_publish(
+            self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
+        )
         if not inserted:
-            self._forget(prepared)
             key, digest = batch.idempotency_key, batch.request_hash
             assert key is not None and digest is not None
             winner = await self.replay(batch.owner_id, key, digest)
@@ -303,10 +296,6 @@ class BatchService:
             for job in prepared.jobs:
                 await self.queue.enqueue(job.id, priority=job.priority)
         return batch, True
-
-    def _forget(self, prepared: Prepared) -> None:
-        for job in prepared.jobs:
-            self.members.pop(job.id, None)
 
     @staticmethod
     def _check_uploads(conn: Connection, prepared: Prepared) -> None:
@@ -352,8 +341,16 @@ class BatchService:
             except PictorError as exc:
                 raise InvalidBatchItem.at(index, exc, prefix=prepared.prefix) from None
         conn.execute(_INSERT_JOB, [job.as_values() for job in prepared.jobs])
+        # The queued event names the batch: followers tell batch items from it.
+        batch_id = prepared.batch.id
         events = [
-            Event(job.id, 1, "queued", {"status": "queued", "kind": job.kind}, job.created_at)
+            Event(
+                job.id,
+                1,
+                "queued",
+                {"status": "queued", "kind": job.kind, "batch_id": batch_id},
+                job.created_at,
+            )
             for job in prepared.jobs
         ]
         conn.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -85,8 +87,12 @@ async def create_batch(
     if body.webhook is not None:
         await check_webhook_url(runtime, str(body.webhook))
         await accept_webhook_url(runtime.db, principal.user_id, str(body.webhook))
-    prepared = service.prepare(
-        principal.user_id, body, idempotency_key=idempotency_key, request_hash=digest
+    # Checking 1,000 items takes a while: off the event loop, so running jobs and other
+    # requests go on meanwhile.
+    prepared = await asyncio.to_thread(
+        partial(service.prepare, idempotency_key=idempotency_key, request_hash=digest),
+        principal.user_id,
+        body,
     )
     batch, created = await service.create(prepared)
     if not created:
