@@ -101,6 +101,15 @@ class LocalEventBus:
                 del self._subs[job_id]
 
 
+def subscribe_once(bus: EventBus, group: str) -> Any:
+    """Like ``bus.subscribe(None)``, for a service whose work must be done once per
+    event across the deployment (it writes to the shared database): on a bus across
+    nodes each event goes to one node's ``group`` subscribers only; on the in-process
+    bus this is ``subscribe(None)``."""
+    shared = getattr(bus, "subscribe_shared", None)
+    return shared(group) if shared is not None else bus.subscribe(None)
+
+
 def final_event_data(
     data: dict[str, Any],
     kind: str,

@@ -92,6 +92,10 @@ class RedisEventBus:
         self._idle.set()
         self._subscribed = asyncio.Event()
         self._inflight: list[str] = []
+        self._shared: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._to_claim: asyncio.Queue[Event] = asyncio.Queue()
+        #: How long a claim on an event is kept (longer than any delivery can be late).
+        self.claim_ttl_s = 3600
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Redis | None = None
 
@@ -116,6 +120,7 @@ class RedisEventBus:
         self._redis = self._client("pub")
         self._tasks.append(asyncio.create_task(self._listen(), name="pictor-events-listen"))
         self._tasks.append(asyncio.create_task(self._send(), name="pictor-events-send"))
+        self._tasks.append(asyncio.create_task(self._claim(), name="pictor-events-claim"))
         try:
             await asyncio.wait_for(self._subscribed.wait(), wait_s)
         except TimeoutError:
@@ -155,6 +160,21 @@ class RedisEventBus:
             if not self._subs[job_id]:
                 del self._subs[job_id]
 
+    @asynccontextmanager
+    async def subscribe_shared(self, group: str) -> AsyncIterator[asyncio.Queue[Event]]:
+        """Every event of every job, each delivered to ONE node's subscribers of
+        ``group`` (the first to claim it in Redis), for work that must be done once per
+        event across the deployment. If Redis cannot be asked, the event is delivered
+        here anyway (done twice rather than never)."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._shared[group].add(queue)
+        try:
+            yield queue
+        finally:
+            self._shared[group].discard(queue)
+            if not self._shared[group]:
+                del self._shared[group]
+
     # -- inside ---------------------------------------------------------------------
 
     def _deliver(self, event: Event) -> None:
@@ -166,6 +186,41 @@ class RedisEventBus:
         for key in (event.job_id, None):
             for queue in list(self._subs.get(key, ())):
                 queue.put_nowait(event)
+        if self._shared:
+            self._to_claim.put_nowait(event)
+
+    async def _claim(self) -> None:
+        """Claim events for the shared groups, in order, one pipeline per burst."""
+        while True:
+            events = [await self._to_claim.get()]
+            while not self._to_claim.empty():
+                events.append(self._to_claim.get_nowait())
+            groups = sorted(self._shared)
+            won: list[bool]
+            try:
+                assert self._redis is not None
+                pipe = self._redis.pipeline(transaction=False)
+                for event in events:
+                    for group in groups:
+                        key = f"{self.channel}:claim:{group}:{event.job_id}:{event.seq}"
+                        pipe.set(key, self.origin, nx=True, ex=self.claim_ttl_s)
+                won = [bool(answer) for answer in await pipe.execute()]
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("event bus: could not claim events (%s); handling them here", exc)
+                won = [True] * (len(events) * len(groups))
+            answers = iter(won)
+            for event in events:
+                for group in groups:
+                    if next(answers):
+                        for queue in list(self._shared.get(group, ())):
+                            queue.put_nowait(event)
+                self._to_claim.task_done()
+
+    async def claims_settled(self) -> None:
+        """Return once every event seen so far was claimed (or lost) by this node."""
+        await self._to_claim.join()
 
     def _resync(self) -> None:
         """Tell every per-job follower that live delivery had a hole."""

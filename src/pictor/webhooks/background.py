@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
-from pictor.jobs.events import Event, EventBus
+from pictor.jobs.events import Event, EventBus, subscribe_once
 from pictor.webhooks import repository
 from pictor.webhooks.delivery import Outcome, Sender, after_attempt, encode
 from pictor.webhooks.repository import DeliveryRow
@@ -63,7 +63,7 @@ class WebhookService:
     async def start(self) -> None:
         # Subscribe before the sweep, so no final event falls between the two.
         events: asyncio.Queue[Event] = await self._stack.enter_async_context(
-            self.bus.subscribe(None)
+            subscribe_once(self.bus, "webhooks")  # one node records each event
         )
         self._events = events
         await self.recover_missed()
