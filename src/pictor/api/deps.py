@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -149,14 +150,16 @@ async def _authenticate_token(
     # The user's current state, not the token's: a deactivated user's tokens stop
     # working, and a changed role applies at once (the ``role`` claim is informative).
     found = await runtime.db.read(load)
-    if found is None or not found[0]:
+    if found is None:
+        raise InvalidToken("the account of this token does not exist")
+    if not found[0]:
         raise InvalidToken("this account is deactivated")
     principal = Principal(user_id=claims.user_id, role=found[1], key_id=None)
     cache.put(digest, principal, max_ttl_s=claims.expires_at - time.time())
     return principal
 
 
-async def _touch_key(runtime: Runtime, key_id: str, now: Any) -> None:
+async def _touch_key(runtime: Runtime, key_id: str, now: datetime) -> None:
     statement = update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now)
 
     def touch(conn: Connection) -> None:
