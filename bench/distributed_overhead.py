@@ -1,0 +1,145 @@
+"""Job overhead in distributed mode against a bare Celery task round trip, same broker.
+
+pictor: an API node (``pictor serve --no-worker``) and one ``pictor worker
+--concurrency 1`` on the machine's Redis (broker and event bus) and PostgreSQL (a fresh
+database). One round = ``POST /v1/jobs`` of ``bench_noop`` (no work) until its
+``succeeded`` event reaches this process through the Redis event bus (this process
+subscribes like another API node would, so the time includes the API, the broker hop,
+the worker's claim and finish transactions on PostgreSQL and the pub/sub hop back).
+
+bare: one ``celery worker --concurrency 1`` (prefork, pictor's delivery settings: late
+ack, prefetch 1, JSON) on the same Redis; one round = ``bare_noop.delay().get()`` with a
+Redis result backend (``get`` waits on Redis pub/sub: the same way back as pictor's
+event). Rounds alternate pictor / bare, so both see the same machine load.
+
+    .venv/bin/python bench/distributed_overhead.py [--rounds 300] [--warmup 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from common import auth, load_average, pct, summary_ms
+from distributed_common import (
+    api_node,
+    bare_worker,
+    cpu_of,
+    events_bus,
+    fresh_database,
+    pictor_env,
+    pictor_worker,
+    run_names,
+    running,
+    set_bare_env,
+)
+
+NOOP = {"kind": "bench_noop", "input": []}
+
+
+async def pictor_round(client: httpx.AsyncClient, live: asyncio.Queue[Any]) -> tuple[float, float]:
+    """(submit → succeeded seen, POST alone), seconds."""
+    t0 = time.perf_counter()
+    response = await client.post("/v1/jobs", json=NOOP)
+    t_post = time.perf_counter() - t0
+    assert response.status_code in (200, 201, 202), response.text
+    job_id = response.json()["id"]
+    while True:
+        event = await asyncio.wait_for(live.get(), timeout=30)
+        if event.job_id == job_id and event.is_final:
+            assert event.type == "succeeded", event
+            return time.perf_counter() - t0, t_post
+
+
+def bare_round(task: Any) -> float:
+    t0 = time.perf_counter()
+    task.delay().get(timeout=30)
+    return time.perf_counter() - t0
+
+
+async def stage_times(database_url: str) -> dict[str, list[float]]:
+    """Server-side splits from the rows: created → started (API commit, broker, claim)
+    and started → finished (the runner's attempt), seconds."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT created_at, started_at, finished_at FROM jobs WHERE status = 'succeeded'"
+        )
+    finally:
+        await conn.close()
+    return {
+        "queued": [(r["started_at"] - r["created_at"]).total_seconds() for r in rows],
+        "running": [(r["finished_at"] - r["started_at"]).total_seconds() for r in rows],
+    }
+
+
+async def main(rounds: int, warmup: int) -> None:
+    names = run_names()
+    set_bare_env(names)
+    from distributed_bare import bare_noop
+
+    print(f"load average at start: {load_average()}")
+    data_dir = Path(tempfile.mkdtemp(prefix="pictor-bench-dist-"))
+    async with fresh_database() as database_url:
+        env = pictor_env(database_url, names, data_dir)
+        api, url = api_node(env)
+        worker = pictor_worker(env, 1, "bench-pictor")
+        bare = bare_worker(names, 1, "bench-bare")
+        bus = events_bus(names)
+        try:
+            with running(worker, bare):
+                await bus.start()
+                async with (
+                    bus.subscribe(None) as live,
+                    httpx.AsyncClient(base_url=url, headers=auth(), timeout=30) as client,
+                ):
+                    for _ in range(warmup):
+                        await pictor_round(client, live)
+                        bare_round(bare_noop)
+                    cpu0 = [cpu_of([api]), cpu_of([worker]), cpu_of([bare])]
+                    pictor: list[float] = []
+                    posts: list[float] = []
+                    bares: list[float] = []
+                    for i in range(rounds):
+                        if i % 2:
+                            bares.append(bare_round(bare_noop))
+                        total, post = await pictor_round(client, live)
+                        pictor.append(total)
+                        posts.append(post)
+                        if not i % 2:
+                            bares.append(bare_round(bare_noop))
+                    cpu1 = [cpu_of([api]), cpu_of([worker]), cpu_of([bare])]
+            stages = await stage_times(env["PICTOR_DATABASE_URL"])
+        finally:
+            await bus.stop()
+            api.stop()
+    n = float(rounds)
+    print(f"load average at end: {load_average()}")
+    print(f"pictor noop submit→succeeded seen : {summary_ms(pictor)}")
+    print(f"  of which POST /v1/jobs → 201    : {summary_ms(posts)}")
+    print(f"  rows: created→started           : {summary_ms(stages['queued'])}")
+    print(f"  rows: started→finished          : {summary_ms(stages['running'])}")
+    print(f"bare celery delay().get()         : {summary_ms(bares)}")
+    ratio50 = pct(pictor, 50) / pct(bares, 50)
+    ratio95 = pct(pictor, 95) / pct(bares, 95)
+    print(f"ratio pictor / bare: p50 {ratio50:.2f}x  p95 {ratio95:.2f}x  (goal p50 ≤ 1.5x)")
+    print(
+        "CPU per round: api node {:.2f} ms, pictor worker {:.2f} ms, bare worker {:.2f} ms".format(
+            *((after - before) / n * 1e3 for before, after in zip(cpu0, cpu1, strict=True))
+        )
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.warmup))
