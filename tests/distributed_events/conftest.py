@@ -1,10 +1,12 @@
 """Two pictor nodes on one PostgreSQL database, their events shared over the machine's
-Redis (a channel of their own per test, so parallel runs never hear each other).
+Redis, or over PostgreSQL LISTEN/NOTIFY (a channel of their own per test, so parallel
+runs never hear each other).
 
 Node B runs jobs (its in-process queue); node A runs none: whatever a client of A
-sees live came from B through Redis. Each node is a real uvicorn server on loopback.
-Node A reaches Redis through :class:`CuttableProxy`, a TCP proxy in this process, so a
-test can cut A off from Redis (and keep it off) without touching the shared server.
+sees live came from B through the bus. Each node is a real uvicorn server on loopback.
+With Redis, node A reaches it through :class:`CuttableProxy`, a TCP proxy in this
+process, so a test can cut A off from Redis (and keep it off) without touching the
+shared server.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -32,6 +35,7 @@ from tests.conftest import (
 from tests.support.server import live_server
 
 from pictor.api.app import create_app
+from pictor.jobs.events_postgres import PostgresEventBus, plain_dsn
 from pictor.jobs.events_redis import RedisEventBus
 from pictor.runtime import Runtime, build_runtime
 
@@ -114,8 +118,8 @@ class Node:
     url: str
 
     @property
-    def bus(self) -> RedisEventBus:
-        assert isinstance(self.runtime.bus, RedisEventBus)
+    def bus(self) -> RedisEventBus | PostgresEventBus:
+        assert isinstance(self.runtime.bus, RedisEventBus | PostgresEventBus)
         return self.runtime.bus
 
 
@@ -127,8 +131,8 @@ class Nodes:
     channel: str
 
 
-@pytest.fixture
-async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
+@contextlib.asynccontextmanager
+async def two_nodes(tmp_path: Path, kind: str) -> AsyncIterator[Nodes]:
     db_name = await create_postgres_database()
     database_url = f"{POSTGRES_SERVER}/{db_name}"
     channel = f"pictor-test-events:{uuid.uuid4().hex}"
@@ -136,7 +140,8 @@ async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
     async with contextlib.AsyncExitStack() as stack:
         proxy = await stack.enter_async_context(CuttableProxy())
         started: list[Node] = []
-        for name, url, run_workers in (("a", proxy.url, False), ("b", REDIS_URL, True)):
+        urls = (proxy.url, REDIS_URL) if kind == "redis" else ("postgres", "postgres")
+        for name, url, run_workers in (("a", urls[0], False), ("b", urls[1], True)):
             settings = make_settings(tmp_path / "data", database_url, events={**events, "url": url})
             runtime = build_runtime(settings, run_workers=run_workers, reconcile=False)
             await runtime.start(migrate=name == "a")
@@ -150,13 +155,46 @@ async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
             await drop_postgres_database(db_name)
 
 
+@pytest.fixture(params=["redis", "postgres"])
+async def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Nodes]:
+    async with two_nodes(tmp_path, str(request.param)) as started:
+        yield started
+
+
 @pytest.fixture
-async def user(nodes: Nodes) -> User:
-    return await new_user(nodes.a.runtime)
+async def redis_nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
+    async with two_nodes(tmp_path, "redis") as started:
+        yield started
 
 
-async def kill_connections(bus: RedisEventBus, role: str) -> int:
-    """CLIENT KILL this bus's own Redis connections of ``role`` (sub or pub)."""
+@pytest.fixture
+async def postgres_nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
+    async with two_nodes(tmp_path, "postgres") as started:
+        yield started
+
+
+@pytest.fixture
+async def user(request: pytest.FixtureRequest) -> User:
+    name = next(n for n in ("nodes", "redis_nodes", "postgres_nodes") if n in request.fixturenames)
+    started: Nodes = request.getfixturevalue(name)
+    return await new_user(started.a.runtime)
+
+
+async def kill_connections(bus: RedisEventBus | PostgresEventBus, role: str) -> int:
+    """Kill this bus's own connections of ``role`` (``sub`` or ``pub``): CLIENT KILL on
+    Redis, pg_terminate_backend on PostgreSQL (found by their client/application name)."""
+    if isinstance(bus, PostgresEventBus):
+        name = f"{bus.origin}-{'listen' if role == 'sub' else 'notify'}"
+        conn = await asyncpg.connect(plain_dsn(POSTGRES_SERVER) + "/postgres")
+        try:
+            rows = await conn.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = $1",
+                name,
+            )
+            return sum(1 for row in rows if row[0])
+        finally:
+            await conn.close()
     admin = Redis.from_url(REDIS_URL)
     try:
         killed = 0

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from tests.conftest import make_settings
 
 from pictor.jobs.events import LocalEventBus
+from pictor.jobs.events_postgres import PostgresEventBus
 from pictor.jobs.events_redis import RedisEventBus
 from pictor.jobs.events_settings import build_event_bus
 
@@ -29,9 +30,28 @@ def test_a_redis_broker_is_also_the_event_bus_unless_told_otherwise(tmp_path: Pa
     assert isinstance(build_event_bus(local), LocalEventBus)
 
 
-def test_a_rabbitmq_broker_without_an_events_url_keeps_events_local(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, broker={"url": "amqp://guest:guest@127.0.0.1:5672//"})
-    assert isinstance(build_event_bus(settings), LocalEventBus)
+AMQP = {"url": "amqp://guest:guest@127.0.0.1:5672//"}
+PG = "postgresql://pictor@db:5432/pictor"
+
+
+def test_a_rabbitmq_broker_on_postgresql_uses_listen_notify(tmp_path: Path) -> None:
+    bus = build_event_bus(make_settings(tmp_path, PG, broker=AMQP))
+    assert isinstance(bus, PostgresEventBus)
+    assert bus.dsn == PG
+
+
+def test_a_rabbitmq_broker_on_sqlite_keeps_events_local(tmp_path: Path) -> None:
+    assert isinstance(build_event_bus(make_settings(tmp_path, broker=AMQP)), LocalEventBus)
+
+
+def test_postgres_events_are_asked_for_by_name_or_url(tmp_path: Path) -> None:
+    bus = build_event_bus(make_settings(tmp_path, PG, events={"url": "postgres"}))
+    assert isinstance(bus, PostgresEventBus) and bus.dsn == PG
+    other = "postgresql://events@db2:5432/pictor"
+    bus = build_event_bus(make_settings(tmp_path, PG, events={"url": other}))
+    assert isinstance(bus, PostgresEventBus) and bus.dsn == other
+    with pytest.raises(ValueError, match="needs a PostgreSQL database"):
+        build_event_bus(make_settings(tmp_path, events={"url": "postgres"}))
 
 
 def test_an_events_url_that_is_not_redis_is_refused(tmp_path: Path) -> None:
