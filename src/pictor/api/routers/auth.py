@@ -52,7 +52,11 @@ def _json(model: TokenPair, status_code: int = 200) -> Response:
     response_model=RegisteredOut,
     status_code=201,
     summary="Create an account (signed in at once)",
-    responses=_LIMITED,
+    responses={
+        409: {"description": "`email_taken`."},
+        422: {"description": "`invalid_email`, `invalid_password`, or unknown fields."},
+        **_LIMITED,
+    },
 )
 async def register(
     body: RegisterIn, request: Request, accounts: AccountsDep, user_agent: UserAgent = None
@@ -66,7 +70,16 @@ async def register(
     return _json(out, 201)
 
 
-@router.post("/login", response_model=TokenPair, summary="Sign in", responses=_LIMITED)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Sign in",
+    responses={
+        401: {"description": "`invalid_credentials`: wrong email or password (never which)."},
+        403: {"description": "`account_disabled`."},
+        **_LIMITED,
+    },
+)
 async def login(
     body: LoginIn, request: Request, accounts: AccountsDep, user_agent: UserAgent = None
 ) -> Response:
@@ -78,7 +91,15 @@ async def login(
     return _json(pair)
 
 
-@router.post("/refresh", response_model=TokenPair, summary="Trade a refresh token for a new pair")
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Trade a refresh token for a new pair",
+    responses={
+        401: {"description": "`invalid_token`: unknown, expired, revoked or reused."},
+        403: {"description": "`account_disabled`."},
+    },
+)
 async def refresh(body: RefreshIn, accounts: AccountsDep, user_agent: UserAgent = None) -> Response:
     """The refresh token is single use: the answer carries its successor. Presenting a
     used one again revokes every token of that sign-in (401 `invalid_token`)."""
