@@ -1,7 +1,7 @@
 """SSE fan-out: N subscribers on one job all receive its final event; how long after it.
 
 Latency = the moment a client reads the final event off its socket minus the event's
-``created_at`` (same machine, same clock). Three setups, measured in the same run:
+``created_at`` (same machine, same clock). Four setups, measured in the same run:
 
 - ``baseline``: a bare Starlette SSE endpoint; one ``/fire`` call puts one event (with
   its timestamp) on every connection's ``asyncio.Queue``. No database, no auth.
@@ -9,11 +9,12 @@ Latency = the moment a client reads the final event off its socket minus the eve
 - ``redis``: two pictor processes on one PostgreSQL database, events over Redis
   pub/sub. The job runs on node B; all N clients follow it on node A (which runs no
   jobs), so every event crosses Redis.
+- ``postgres``: the same two processes, events over PostgreSQL LISTEN/NOTIFY.
 
 The job is ``test_steps`` (tests/support/plugins.py) held at a gate until all N clients
 have subscribed (each has read its ``progress`` event); then the gate opens and the
-job ends. Clients are raw asyncio sockets in this process (the same client code for the
-three setups); servers are uvicorn subprocesses on loopback.
+job ends. Clients are raw asyncio sockets in this process (the same client code for
+every setup); servers are uvicorn subprocesses on loopback.
 
     .venv/bin/python bench/sse_fanout.py                    # 1,000 clients, all setups
     .venv/bin/python bench/sse_fanout.py --clients 200 --modes baseline,redis
@@ -306,7 +307,8 @@ async def run_pictor(n: int, mode: str, data_dir: Path) -> list[float]:
         watched = runner
     else:
         channel = f"pictor-bench-events:{uuid.uuid4().hex}"
-        extra = {"PICTOR_EVENTS_URL": REDIS, "PICTOR_EVENTS_CHANNEL": channel}
+        url = REDIS if mode == "redis" else "postgres"
+        extra = {"PICTOR_EVENTS_URL": url, "PICTOR_EVENTS_CHANNEL": channel}
         runner = ServerProc("b", pictor_env(database_url, data_dir, secret, **extra))
         watched = ServerProc("a", pictor_env(database_url, data_dir, secret, **extra))
         procs = [runner, watched]
@@ -347,7 +349,7 @@ def summary(name: str, values: list[float]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--modes", default="baseline,embedded,redis")
+    parser.add_argument("--modes", default="baseline,embedded,redis,postgres")
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     import tempfile
