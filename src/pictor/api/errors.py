@@ -10,8 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pictor.db.engine import is_connection_error
 from pictor.errors import (
     Conflict,
     EngineUnavailable,
@@ -154,6 +156,11 @@ async def http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    if is_connection_error(exc):
+        # A path that used the engine directly: the database is down, not a bug.
+        log.error("request failed: database_unavailable (%s)", type(exc).__name__)
+        body = error_body("database_unavailable", "the database is unavailable; try again")
+        return JSONResponse(body, status_code=503)
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
 
@@ -162,6 +169,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PictorError, pictor_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    # Caught here (not by the catch-all, which re-raises after answering): driver errors.
+    app.add_exception_handler(DBAPIError, unexpected_error)
+    app.add_exception_handler(OSError, unexpected_error)
     app.add_exception_handler(Exception, unexpected_error)
 
 

@@ -17,7 +17,7 @@ from sqlite3 import SQLITE_BUSY, SQLITE_LOCKED
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,7 +25,61 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from pictor.errors import TransientError
+
 T = TypeVar("T")
+
+
+class DatabaseUnavailable(TransientError):
+    """The database cannot be reached (down, restarting, connection cut): HTTP 503, and
+    for a job a transient failure the runner retries."""
+
+    code = "database_unavailable"
+
+
+#: SQLSTATEs of a lost or refused connection: class 08, and the server shutting down
+#: (57P01 admin, 57P02 crash) or not accepting connections yet (57P03).
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database is unreachable", not "this statement is wrong":
+    an invalidated connection, a refused or cut socket, a server shutting down."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    from_driver = isinstance(exc, DBAPIError) or type(exc).__module__.startswith("asyncpg")
+    if not from_driver and (isinstance(exc, TimeoutError) or not isinstance(exc, OSError)):
+        return False  # the caller's own error (or timeout) inside a session block
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError):  # refused, reset, timed out (TimeoutError too)
+            return True
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_CONNECTION_STATES):
+            return True
+        if type(current).__name__ == "ConnectionDoesNotExistError" or (
+            type(current).__module__.startswith("asyncpg")
+            and "connection is closed" in str(current)
+        ):
+            return True
+        orig = current.orig if isinstance(current, DBAPIError) else None
+        pending += [orig, current.__cause__, current.__context__]
+    return False
+
+
+@asynccontextmanager
+async def _unavailable_as_transient() -> AsyncIterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        if is_connection_error(exc):
+            raise DatabaseUnavailable("the database is unavailable; try again") from exc
+        raise
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, immediate: bool) -> Any:
@@ -68,8 +122,29 @@ def _make_engine(
         engine = create_async_engine(url, **kwargs)
         _listen_sqlite(engine.sync_engine, busy_ms, immediate)
         return engine
-    kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return create_async_engine(url, **kwargs)
+    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, ;, ROLLBACK) per
+    # checkout, more than a short transaction itself. A connection the server closed
+    # (restart, shutdown, pg_terminate_backend) is known to asyncpg without asking: the
+    # event loop has seen its socket close. Such a connection is discarded at checkout
+    # and another one taken; one that dies unseen fails its first statement, which
+    # invalidates it (the caller gets database_unavailable, a transient error).
+    kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=_POOL_RECYCLE_S)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine.pool, "checkout", _discard_closed)
+    return engine
+
+
+#: Connections older than this are replaced at checkout (server-side idle limits, proxies).
+_POOL_RECYCLE_S = 1800
+
+
+def _discard_closed(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pool checkout: refuse a connection whose socket is already closed (no round trip);
+    the pool then invalidates it and connects again."""
+    driver = record.driver_connection
+    is_closed = getattr(driver, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise DisconnectionError("the connection was closed by the server")
 
 
 def _sync_sqlite_url(url: str) -> str | None:
@@ -178,7 +253,7 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        async with _unavailable_as_transient(), self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
@@ -188,7 +263,11 @@ class Database:
         It ends with a commit that writes nothing, which (unlike a rollback) leaves the
         loaded objects usable after the block.
         """
-        async with self._read_sessions() as session, session.begin():
+        async with (
+            _unavailable_as_transient(),
+            self._read_sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
@@ -197,7 +276,7 @@ class Database:
         and its own arguments."""
         if self._units is not None:
             return await self._units.write(fn)
-        async with self.engine.begin() as conn:
+        async with _unavailable_as_transient(), self.engine.begin() as conn:
             return await conn.run_sync(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
@@ -209,7 +288,7 @@ class Database:
         """
         if self._units is not None:
             return await self._units.read(fn)
-        async with self.read_engine.connect() as conn:
+        async with _unavailable_as_transient(), self.read_engine.connect() as conn:
             return await conn.run_sync(fn)
 
     async def ping(self) -> None:
