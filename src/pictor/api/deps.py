@@ -22,7 +22,7 @@ from pictor.accounts.service import Principal, check_key, hash_key
 from pictor.accounts.signin import SignIn
 from pictor.accounts.tokens import looks_like_jwt
 from pictor.db.base import utcnow
-from pictor.errors import Forbidden
+from pictor.errors import Forbidden, TransientError
 from pictor.runtime import Runtime
 
 log = logging.getLogger("pictor.auth")
@@ -167,7 +167,7 @@ async def _touch_key(runtime: Runtime, key_id: str, now: datetime) -> None:
 
     try:
         await runtime.db.write(touch)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, TransientError):
         # Bookkeeping only: a busy database must not refuse a valid key.
         log.warning("could not record the last use of API key %s", key_id)
 
