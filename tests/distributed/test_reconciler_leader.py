@@ -38,7 +38,15 @@ class SentIds:
         self.hold = hold
         self.sending = asyncio.Event()
 
-    async def enqueue(self, job_id: str, *, delay_s: float = 0.0, priority: int = 0) -> None:
+    async def enqueue(
+        self,
+        job_id: str,
+        *,
+        delay_s: float = 0.0,
+        priority: int = 0,
+        kind: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
         self.sent.append(job_id)
         self.sending.set()
         if self.hold is not None:

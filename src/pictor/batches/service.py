@@ -294,7 +294,9 @@ class BatchService:
             return winner, False
         if self.queue is not None:
             for job in prepared.jobs:
-                await self.queue.enqueue(job.id, priority=job.priority)
+                await self.queue.enqueue(
+                    job.id, priority=job.priority, kind=job.kind, attempts=job.attempts
+                )
         return batch, True
 
     @staticmethod

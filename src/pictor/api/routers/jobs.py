@@ -122,7 +122,8 @@ async def submit_job(
         prices=runtime.settings.credits,
     )
     if submitted.created and runtime.queue is not None:
-        await runtime.queue.enqueue(submitted.job.id)
+        job = submitted.job
+        await runtime.queue.enqueue(job.id, kind=job.kind, attempts=job.attempts)
     return submitted.job, submitted.created
 
 

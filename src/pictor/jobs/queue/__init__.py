@@ -12,9 +12,19 @@ from typing import Protocol
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, job_id: str, *, delay_s: float = 0.0, priority: int = 0) -> None:
+    async def enqueue(
+        self,
+        job_id: str,
+        *,
+        delay_s: float = 0.0,
+        priority: int = 0,
+        kind: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
         """Ask for ``job_id`` to be run (after ``delay_s``), higher ``priority`` first.
-        Duplicates are harmless."""
+        Duplicates are harmless. A caller that knows the job's ``kind`` and ``attempts``
+        (a submit path: attempts 0) passes them, which spares a queue that sends them
+        along (Celery) a read of the row."""
         ...
 
     async def discard(self, job_ids: Collection[str]) -> None:

@@ -68,9 +68,19 @@ class CeleryQueue:
     def queue_for(self, priority: int) -> str:
         return self.broker.interactive_queue if priority >= 0 else self.broker.batch_queue
 
-    async def enqueue(self, job_id: str, *, delay_s: float = 0.0, priority: int = 0) -> None:
-        found: tuple[str, int] | None = await self.db.read(_kind_and_attempts(job_id))
-        kind, attempts = found if found is not None else (None, None)
+    async def enqueue(
+        self,
+        job_id: str,
+        *,
+        delay_s: float = 0.0,
+        priority: int = 0,
+        kind: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        if kind is None or attempts is None:
+            # Retries and the reconciler's resends: read what the message carries.
+            found: tuple[str, int] | None = await self.db.read(_kind_and_attempts(job_id))
+            kind, attempts = found if found is not None else (None, None)
         soft, hard = self.limits.get(kind or "", self.longest)
         options: dict[str, Any] = {
             "args": [job_id],

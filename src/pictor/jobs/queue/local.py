@@ -49,7 +49,15 @@ class LocalQueue:
         self._background_running = 0
         self._workers: list[asyncio.Task[None]] = []
 
-    async def enqueue(self, job_id: str, *, delay_s: float = 0.0, priority: int = 0) -> None:
+    async def enqueue(
+        self,
+        job_id: str,
+        *,
+        delay_s: float = 0.0,
+        priority: int = 0,
+        kind: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
         if job_id in self._pending:
             return
         self._pending[job_id] = priority
