@@ -288,7 +288,19 @@ class Database:
         """
         if self._units is not None:
             return await self._units.read(fn)
-        async with _unavailable_as_transient(), self.read_engine.connect() as conn:
+        async with _unavailable_as_transient():
+            return await self._read_unit(fn)
+
+    async def _read_unit(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            async with self.read_engine.connect() as conn:
+                return await conn.run_sync(fn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        # The pooled connection had died unseen (the server closed it an instant ago):
+        # it is invalidated now, and a read is safe to run again on a fresh one.
+        async with self.read_engine.connect() as conn:
             return await conn.run_sync(fn)
 
     async def ping(self) -> None:
