@@ -199,6 +199,8 @@ class Runner:
     ) -> None:
         """The ledger, in the final transaction: a succeeded job pays ``charged`` of what
         it reserved and gets the rest back; a failed or canceled one gets it all back."""
+        if job.cost <= 0:
+            return  # priced at nothing: nothing was reserved (a read spared)
         spent = charged if status == JobStatus.SUCCEEDED else 0
         ledger.settle_outstanding(conn, job.owner_id, spent, cause_type="job", cause_id=job.id)
 
