@@ -172,6 +172,21 @@ def pictor_worker(env: dict[str, str], concurrency: int, name: str) -> Process:
     return Process(argv, env, " ready.")
 
 
+def pictor_workers(
+    env: dict[str, str], processes: int, name: str, threads: int = 0
+) -> list[Process]:
+    """``processes`` worker processes: one prefork node with that many pool processes
+    (``threads`` 0), or that many ``--pool=threads`` nodes running ``threads`` jobs each
+    on their process's event loop."""
+    if not threads:
+        return [pictor_worker(env, processes, name)]
+    argv = [str(BIN / "pictor"), "worker", f"--concurrency={threads}", "--pool=threads"]
+    return [
+        Process([*argv, "--loglevel=INFO", f"--hostname={name}-{i}@%h"], env, " ready.")
+        for i in range(processes)
+    ]
+
+
 def bare_env(names: dict[str, str]) -> dict[str, str]:
     return {
         "BARE_BROKER": BROKER,

@@ -39,7 +39,7 @@ from distributed_common import (
     cpu_of,
     fresh_database,
     pictor_env,
-    pictor_worker,
+    pictor_workers,
     run_names,
     set_bare_env,
 )
@@ -91,17 +91,24 @@ def _epoch(value: datetime) -> float:
 
 
 async def pictor_drain(
-    env: dict[str, str], client: httpx.AsyncClient, db: asyncpg.Connection, n: int, jobs: int
+    env: dict[str, str],
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    n: int,
+    jobs: int,
+    threads: int,
 ) -> dict[str, float]:
     ids = await submit(client, jobs)
-    worker = pictor_worker(env, n, f"bench-drain-{n}")
+    workers = pictor_workers(env, n, f"bench-drain-{n}", threads)
     try:
-        worker.wait_ready()
-        cpu0 = cpu_of([worker])
+        for worker in workers:
+            worker.wait_ready()
+        cpu0 = cpu_of(workers)
         times = await wait_succeeded(db, ids, 600)
-        cpu = cpu_of([worker]) - cpu0
+        cpu = cpu_of(workers) - cpu0
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
     return {"rate": middle_rate(times), "cpu_ms": cpu / jobs * 1e3}
 
 
@@ -126,20 +133,23 @@ async def end_to_end(
     client: httpx.AsyncClient,
     db: asyncpg.Connection,
     jobs: int,
+    threads: int,
 ) -> dict[str, float]:
-    worker = pictor_worker(env, 2, "bench-e2e")
+    workers = pictor_workers(env, 2, "bench-e2e", threads)
     try:
-        worker.wait_ready()
+        for worker in workers:
+            worker.wait_ready()
         await submit(client, 20)  # each pool process builds its runtime
         await asyncio.sleep(2)
-        cpu0 = cpu_of([api, worker])
+        cpu0 = cpu_of([api, *workers])
         start = time.time()
         ids = await submit(client, jobs)
         posted = time.time()
         times = await wait_succeeded(db, ids, 600)
-        cpu = cpu_of([api, worker]) - cpu0
+        cpu = cpu_of([api, *workers]) - cpu0
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
     return {
         "rate": jobs / (max(times) - start),
         "post_rate": jobs / (posted - start),
@@ -147,7 +157,7 @@ async def end_to_end(
     }
 
 
-async def main(jobs: int, counts: list[int]) -> None:
+async def main(jobs: int, counts: list[int], threads: int, e2e_only: bool) -> None:
     names = run_names()
     set_bare_env(names)
     print(f"load average at start: {load_average()}")
@@ -159,8 +169,8 @@ async def main(jobs: int, counts: list[int]) -> None:
         db = await asyncpg.connect(database_url)
         try:
             async with httpx.AsyncClient(base_url=url, headers=auth(), timeout=60) as client:
-                for n in counts:
-                    pictor = await pictor_drain(env, client, db, n, jobs)
+                for n in [] if e2e_only else counts:
+                    pictor = await pictor_drain(env, client, db, n, jobs, threads)
                     bare = bare_drain(names, n, jobs)
                     rows.append((n, pictor, bare))
                     print(
@@ -170,7 +180,7 @@ async def main(jobs: int, counts: list[int]) -> None:
                         f" ({bare['cpu_ms']:.2f} ms/task); load {load_average()}",
                         flush=True,
                     )
-                e2e = await end_to_end(env, api, client, db, jobs)
+                e2e = await end_to_end(env, api, client, db, jobs, threads)
         finally:
             await db.close()
             api.stop()
@@ -198,5 +208,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--workers", type=_counts, default=[1, 2, 4])
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="run each worker process as a --pool=threads node of this many jobs at once"
+        " (0: one prefork node, one job per pool process)",
+    )
+    parser.add_argument("--e2e-only", action="store_true", help="skip the drains")
     args = parser.parse_args()
-    asyncio.run(main(args.jobs, args.workers))
+    asyncio.run(main(args.jobs, args.workers, args.threads, args.e2e_only))
