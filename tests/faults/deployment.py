@@ -316,8 +316,9 @@ class TcpProxy:
 class Deployment:
     """The private services, two API nodes and two worker nodes; see the module doc."""
 
-    def __init__(self, root: Path, secret: str) -> None:
+    def __init__(self, root: Path, secret: str, concurrency: int = 4) -> None:
         self.root = root
+        self.concurrency = concurrency
         self.logs = root / "logs"
         self.logs.mkdir(parents=True)
         self.postgres = Postgres(root / "pg")
@@ -341,7 +342,7 @@ class Deployment:
             "PICTOR_DATABASE_POOL_SIZE": "4",
             "PICTOR_BROKER_URL": self.redis.url,
             "PICTOR_BROKER_TIME_LIMIT_MARGIN_S": "3",
-            "PICTOR_BROKER_REQUEUE_AFTER_S": "3",
+            "PICTOR_BROKER_REQUEUE_AFTER_S": "10",
             "PICTOR_STORAGE_URL": f"s3://{self.bucket}/deployment",
             "PICTOR_STORAGE_ENDPOINT_URL": f"http://127.0.0.1:{self.s3.port}",
             "PICTOR_STORAGE_REGION": REGION,
@@ -403,7 +404,7 @@ class Deployment:
 
     def _worker_proc(self, index: int) -> Proc:
         exe = str(Path(sys.executable).with_name("pictor"))
-        argv = [exe, "worker", "--concurrency=2", f"--hostname=w{index}@%h"]
+        argv = [exe, "worker", f"--concurrency={self.concurrency}", f"--hostname=w{index}@%h"]
         return Proc(f"worker{index}", argv, self.logs / f"worker{index}.log", self.process_env())
 
     def api_url(self, index: int) -> str:
@@ -426,19 +427,23 @@ class Deployment:
 
         wait_for(ready, f"{api.name} /ready", timeout_s)
 
-    def start_worker(self, index: int, timeout_s: float = 90.0) -> None:
-        """Start worker ``index`` and wait for Celery's "ready." line of this start."""
+    def start_worker(self, index: int, *, wait: bool = True) -> None:
+        """Start worker ``index``; with ``wait``, until Celery's "ready." of this start."""
+        self._worker_starts[index] += 1
+        self.workers[index].start()
+        if wait:
+            self.wait_worker_ready(index)
+
+    def wait_worker_ready(self, index: int, timeout_s: float = 90.0) -> None:
         worker = self.workers[index]
-        starts = self._worker_starts[index] + 1
-        self._worker_starts[index] = starts
-        worker.start()
+        starts = self._worker_starts[index]
 
         def ready() -> bool:
             if not worker.running:
                 raise RuntimeError(f"{worker.name} exited:\n{worker.tail()}")
             text = worker.log.read_text(errors="replace")
-            return text.split("---- start ")[-1].count(" ready.") > 0 and (
-                text.count("---- start ") == starts
+            return (
+                text.count("---- start ") == starts and " ready." in text.split("---- start ")[-1]
             )
 
         wait_for(ready, f"{worker.name} to be ready", timeout_s)
@@ -448,6 +453,11 @@ class Deployment:
         process: that happens on the process's first job."""
         text = self.workers[index].log.read_text(errors="replace")
         return "worker process" in text.split("---- start ")[-1]
+
+    def worker_connections(self, index: int) -> int:
+        """How often worker ``index`` connected to the broker since its last start."""
+        text = self.workers[index].log.read_text(errors="replace")
+        return text.split("---- start ")[-1].count("Connected to redis://")
 
     def logs_text(self, lines: int = 80) -> str:
         procs = [*self.apis, *self.workers, self.postgres.proc, self.redis.proc]

@@ -135,9 +135,10 @@ class Load:
         may_fail_with: frozenset[str] = frozenset(),
         may_leave_orphans: bool = False,
         started: float,
+        timeout_s: float = 180,
     ) -> Outcome:
         """Everything the issue asks after a fault; returns the figures."""
-        await self.wait_final(ids)
+        await self.wait_final(ids, timeout_s)
         outcome = Outcome(seconds=time.monotonic() - started)
         jobs, outputs, finals, money = await self.observer.db.read(_job_facts(ids))
         assert len(jobs) == len(ids), "jobs lost"

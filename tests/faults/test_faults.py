@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Connection, select
-from tests.faults.deployment import Deployment
+from tests.faults.deployment import Deployment, wait_for
 from tests.faults.load import EVENTS, JOBS_PER_SCENARIO, Load
 
 from pictor.runtime import Runtime
@@ -36,44 +36,70 @@ async def load(deployment: Deployment, observer: Runtime) -> Any:
 
 async def test_workers_killed_mid_job_ten_times(deployment: Deployment, load: Load) -> None:
     """kill -9 a whole worker node (its main process and pool processes) while it runs
-    jobs, ten times, restarting it each time: every job succeeds once."""
+    jobs, ten times, alternating nodes and restarting each one at once: every job
+    succeeds once."""
     started = time.monotonic()
     ids = await load.submit(JOBS_PER_SCENARIO, {"steps": 4, "step_ms": 250})
     for kill in range(KILLS):
         index = kill % 2
-        # The victim is mid-job: it has taken jobs since its start and jobs are running.
+        # The victim is mid-job: a pool process of this start has taken a job (which
+        # builds its runtime) and jobs are running.
         await asyncio.to_thread(
-            deployment_wait, lambda i=index: deployment.worker_has_run_jobs(i), "victim busy"
+            wait_for, lambda i=index: deployment.worker_has_run_jobs(i), "a busy victim", 120
         )
         await load.wait_running(ids)
         deployment.workers[index].kill()
-        await asyncio.to_thread(deployment.start_worker, index)
+        deployment.start_worker(index, wait=False)
     outcome = await load.verify(ids, may_leave_orphans=True, started=started)
+    for index in (0, 1):
+        await asyncio.to_thread(deployment.wait_worker_ready, index)
     assert outcome.statuses == Counter(succeeded=JOBS_PER_SCENARIO)
     # The kills landed mid-job: interrupted jobs ran again (new attempts), yet once.
     assert outcome.retried >= KILLS // 2
 
 
-def deployment_wait(condition: Any, what: str) -> None:
-    from tests.faults.deployment import wait_for
-
-    wait_for(condition, what, timeout_s=120)
-
-
 async def test_broker_restarted_mid_run(deployment: Deployment, load: Load) -> None:
     """The broker (Redis, no persistence: its messages are lost) stops mid-run. The API
     keeps accepting jobs (201: the row is the truth) and every job is delivered after
-    the broker is back, by the reconciler's sends."""
+    the broker is back, by the reconciler's sends.
+
+    Known upstream bug: a Celery worker whose acknowledgements fail at the moment Redis
+    goes away ("Couldn't ack ... ConnectionError") may never reconnect its consumer
+    (celery/celery#10205, #10302; kombu 5.7.0 here). When that happens (the worker's log
+    shows no new "Connected to" within 30 s) the test restarts that worker, checks that
+    every job then succeeds once (nothing was lost) and reports xfail naming the bug;
+    any other failure fails the test.
+    """
     started = time.monotonic()
     third = JOBS_PER_SCENARIO // 3
-    before = await load.submit(third, {"steps": 2, "step_ms": 100})
+    params = {"steps": 2, "step_ms": 100}
+    before = await load.submit(third, params)
     await load.wait_running(before)
     deployment.redis.stop()
-    during = await load.submit(third, {"steps": 2, "step_ms": 100})
+    during = await load.submit(third, params)
     await asyncio.to_thread(deployment.redis.start)
-    after = await load.submit(JOBS_PER_SCENARIO - 2 * third, {"steps": 2, "step_ms": 100})
-    outcome = await load.verify(before + during + after, started=started)
+    after = await load.submit(JOBS_PER_SCENARIO - 2 * third, params)
+    ids = before + during + after
+    # Each worker reconnects its consumer (a second "Connected to" since its start);
+    # one that does not within 30 s hit the upstream bug: restart it at once, so the
+    # reconciler's re-sends do not pile up in the queue meanwhile.
+    stuck = []
+    for index in (0, 1):
+        try:
+            await asyncio.to_thread(
+                wait_for, lambda i=index: deployment.worker_connections(i) >= 2, "reconnect", 30
+            )
+        except TimeoutError:
+            stuck.append(index)
+            deployment.workers[index].kill()
+            await asyncio.to_thread(deployment.start_worker, index)
+    outcome = await load.verify(ids, started=started, may_leave_orphans=bool(stuck))
     assert outcome.statuses == Counter(succeeded=JOBS_PER_SCENARIO)
+    if stuck:
+        pytest.xfail(
+            f"worker(s) {stuck} never reconnected to Redis after its restart (Celery/kombu"
+            " bug, celery#10205); restarted, every job then succeeded once"
+        )
 
 
 async def test_database_stopped_for_ten_seconds(deployment: Deployment, load: Load) -> None:
@@ -135,7 +161,7 @@ async def test_api_node_killed_under_sse_clients(deployment: Deployment, load: L
     reconnects to node 1 with Last-Event-ID and, in the end, has seen every stored
     event of its job exactly once, in order."""
     started = time.monotonic()
-    ids = await load.submit(JOBS_PER_SCENARIO, {"steps": 4, "step_ms": 150}, apis=(1,))
+    ids = await load.submit(JOBS_PER_SCENARIO, {"steps": 3, "step_ms": 150}, apis=(1,))
     followed = ids[:: len(ids) // 40]
     user_of = {job_id: load.user_of(i) for i, job_id in enumerate(ids)}
     clients = [SseClient(load.http, job_id, user_of[job_id].headers) for job_id in followed]
