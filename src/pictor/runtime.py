@@ -9,6 +9,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
+
+from pictor.accounts.errors import EmailTaken
 from pictor.accounts.service import AccountService
 from pictor.config import Settings
 from pictor.db.engine import Database
@@ -89,17 +92,32 @@ class Runtime:
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
+    async def _ensure_admin(self) -> None:
+        """Create the first admin unless one exists. Several nodes starting at once on a
+        new database race for it: the losers find the winner's admin on a second look."""
+        key = self.settings.admin.api_key
+        secret = key.get_secret_value() if key else None
+        for attempt in (1, 2):
+            try:
+                async with self.db.session() as session:
+                    accounts = AccountService(
+                        session, signup_grant=self.settings.credits.signup_grant
+                    )
+                    self.admin_key_created = await accounts.ensure_admin(
+                        self.settings.admin.email, secret
+                    )
+                return
+            except (EmailTaken, IntegrityError):
+                if attempt == 2:
+                    raise
+                log.info("another node created the first admin at the same time")
+
     async def start(self, *, migrate: bool = True, ensure_admin: bool = True) -> None:
         if migrate:
             await upgrade(self.settings.database_url)
         await start_bus(self.bus)
         if ensure_admin:
-            async with self.db.session() as session:
-                key = self.settings.admin.api_key
-                accounts = AccountService(session, signup_grant=self.settings.credits.signup_grant)
-                self.admin_key_created = await accounts.ensure_admin(
-                    self.settings.admin.email, key.get_secret_value() if key else None
-                )
+            await self._ensure_admin()
         self.metrics.add_gauge_source(
             "jobs_by_status",
             "Jobs by kind and status (from the database).",
