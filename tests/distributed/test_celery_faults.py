@@ -36,7 +36,8 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_worker_and_it_succee
     second_worker = await workers.start_worker("--concurrency=1", name="kill-b")
     async with Gate() as gate:
         job_id = await workers.submit(user, "test_block", {"port": gate.port})
-        first = await gate.arrival()
+        # A worker process builds its runtime on its first job: generous on a loaded machine.
+        first = await gate.arrival(timeout_s=90)
         assert first.tag == "attempt-1"
         victim, survivor = (
             (first_worker, second_worker)
