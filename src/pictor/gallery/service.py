@@ -63,6 +63,8 @@ class GalleryService:
         #: Thumbnails encoded by this process (tests check "made once" with it).
         self.thumbnails_made = 0
         self._making: dict[str, asyncio.Task[str]] = {}
+        #: Keys of thumbnails this process made and recorded, by item id.
+        self._made: dict[str, str] = {}
 
     def purge_at(self, item: Artifact) -> datetime | None:
         """When an item in the trash goes for good."""
@@ -142,6 +144,10 @@ class GalleryService:
             return item.thumbnail_key
         if not can_thumbnail(item.content_type):
             raise NoThumbnail(f"no thumbnail for a {item.content_type} file")
+        made = self._made.get(item.id)
+        if made is not None:
+            # Made by a request that read the row before this one's thumbnail was recorded.
+            return made
         task = self._making.get(item.id)
         if task is None:
             task = asyncio.ensure_future(self._make_thumbnail(item))
@@ -163,6 +169,9 @@ class GalleryService:
             # Deleted for good while we worked: take the new file away too.
             await self.store.delete(key)
             raise GalleryItemNotFound(f"no gallery item {item.id}")
+        if len(self._made) >= 10_000:
+            self._made.clear()
+        self._made[item.id] = recorded
         return recorded
 
     async def _delete_blobs(self, removed: RemovedBlobs) -> None:
