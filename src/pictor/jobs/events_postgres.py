@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from pictor.db.base import utcnow
-from pictor.jobs.events import RESYNC, Event
+from pictor.jobs.events import RESYNC, Event, drain_and_cancel, wait_subscribed
 
 log = logging.getLogger("pictor.events")
 _INITIAL_BACKOFF_S = 0.05
@@ -90,21 +90,10 @@ class PostgresEventBus:
         self._tasks.append(asyncio.create_task(self._listen(), name="pictor-events-listen"))
         self._tasks.append(asyncio.create_task(self._send(), name="pictor-events-send"))
         self._tasks.append(asyncio.create_task(self._handle(), name="pictor-events-handle"))
-        try:
-            await asyncio.wait_for(self._subscribed.wait(), wait_s)
-        except TimeoutError:
-            log.warning("event bus: PostgreSQL not reachable yet; retrying in the background")
+        await wait_subscribed(self._subscribed, wait_s, "PostgreSQL")
 
     async def stop(self) -> None:
-        if self._tasks:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), 2.0)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await drain_and_cancel(self._tasks, self._idle)
 
     async def publish(self, event: Event) -> None:
         self._deliver(event)

@@ -35,7 +35,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from pictor.db.base import utcnow
-from pictor.jobs.events import RESYNC, Event
+from pictor.jobs.events import RESYNC, Event, drain_and_cancel, wait_subscribed
 
 log = logging.getLogger("pictor.events")
 _INITIAL_BACKOFF_S = 0.05
@@ -121,22 +121,10 @@ class RedisEventBus:
         self._tasks.append(asyncio.create_task(self._listen(), name="pictor-events-listen"))
         self._tasks.append(asyncio.create_task(self._send(), name="pictor-events-send"))
         self._tasks.append(asyncio.create_task(self._claim(), name="pictor-events-claim"))
-        try:
-            await asyncio.wait_for(self._subscribed.wait(), wait_s)
-        except TimeoutError:
-            log.warning("event bus: Redis not reachable yet; retrying in the background")
+        await wait_subscribed(self._subscribed, wait_s, "Redis")
 
     async def stop(self) -> None:
-        # Send what is left (briefly), then stop.
-        if self._tasks:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), 2.0)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await drain_and_cancel(self._tasks, self._idle)
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
