@@ -12,7 +12,13 @@ ack, prefetch 1, JSON) on the same Redis; one round = ``bare_noop.delay().get()`
 Redis result backend (``get`` waits on Redis pub/sub: the same way back as pictor's
 event). Rounds alternate pictor / bare, so both see the same machine load.
 
+``--prefer-wait N`` adds N rounds the way a client without a bus of its own sees a job:
+``POST /v1/jobs`` with ``Prefer: wait=30``, answered by the API node once the job's
+final event reached it (worker → Redis → API node → client), again alternating with
+bare rounds.
+
     .venv/bin/python bench/distributed_overhead.py [--rounds 300] [--warmup 30]
+        [--prefer-wait 100]
 """
 
 from __future__ import annotations
@@ -58,6 +64,15 @@ async def pictor_round(client: httpx.AsyncClient, live: asyncio.Queue[Any]) -> t
             return time.perf_counter() - t0, t_post
 
 
+async def prefer_wait_round(client: httpx.AsyncClient) -> float:
+    """POST with ``Prefer: wait``: the answer comes once the job ended, seconds."""
+    t0 = time.perf_counter()
+    response = await client.post("/v1/jobs", json=NOOP, headers={"Prefer": "wait=30"})
+    elapsed = time.perf_counter() - t0
+    assert response.status_code == 201 and response.json()["status"] == "succeeded", response.text
+    return elapsed
+
+
 def bare_round(task: Any) -> float:
     t0 = time.perf_counter()
     task.delay().get(timeout=30)
@@ -80,7 +95,21 @@ async def stage_times(database_url: str) -> dict[str, list[float]]:
     }
 
 
-async def main(rounds: int, warmup: int) -> None:
+async def prefer_wait_rounds(
+    client: httpx.AsyncClient, task: Any, rounds: int
+) -> tuple[list[float], list[float]]:
+    waits: list[float] = []
+    bares: list[float] = []
+    for i in range(rounds):
+        if i % 2:
+            bares.append(bare_round(task))
+        waits.append(await prefer_wait_round(client))
+        if not i % 2:
+            bares.append(bare_round(task))
+    return waits, bares
+
+
+async def main(rounds: int, warmup: int, waits: int) -> None:
     names = run_names()
     set_bare_env(names)
     from distributed_bare import bare_noop
@@ -116,6 +145,7 @@ async def main(rounds: int, warmup: int) -> None:
                         if not i % 2:
                             bares.append(bare_round(bare_noop))
                     cpu1 = [cpu_of([api]), cpu_of([worker]), cpu_of([bare])]
+                    waited, wait_bares = await prefer_wait_rounds(client, bare_noop, waits)
             stages = await stage_times(env["PICTOR_DATABASE_URL"])
         finally:
             await bus.stop()
@@ -135,11 +165,17 @@ async def main(rounds: int, warmup: int) -> None:
             *((after - before) / n * 1e3 for before, after in zip(cpu0, cpu1, strict=True))
         )
     )
+    if waited:
+        print(f"pictor POST + Prefer: wait        : {summary_ms(waited)}")
+        print(f"bare celery delay().get() (same)  : {summary_ms(wait_bares)}")
+        ratio = pct(waited, 50) / pct(wait_bares, 50)
+        print(f"ratio Prefer: wait / bare: p50 {ratio:.2f}x")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--prefer-wait", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.warmup))
+    asyncio.run(main(args.rounds, args.warmup, args.prefer_wait))

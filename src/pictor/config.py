@@ -157,6 +157,12 @@ class WorkerSettings(BaseModel):
     )
     lease_margin_s: float = Field(default=60.0, gt=0)
     reconcile_interval_s: float = Field(default=30.0, gt=0)
+    consumer_stall_s: float = Field(
+        default=20.0,
+        ge=0,
+        description="pictor worker: a broker consumer taking no message for this long while"
+        " no job runs reconnects (Redis; see docs/distributed.md); 0 turns the check off.",
+    )
     process_pool: bool = Field(default=True, description="Run CPU-heavy stages in child processes.")
 
 

@@ -12,48 +12,48 @@ from pictor.api.deps import Accounts, build_accounts
 from pictor.runtime import Runtime
 
 
-def test_the_window_slides_one_hit_at_a_time() -> None:
+async def test_the_window_slides_one_hit_at_a_time() -> None:
     clock = FakeClock()
     limiter = SlidingWindowLimiter(3, 60, clock=clock)
     for step in (0, 20, 20):  # hits at t=0, 20, 40
         clock.advance(step)
-        limiter.hit(["k"])
+        await limiter.hit(["k"])
     clock.advance(10)  # t=50
     with pytest.raises(RateLimited) as refused:
-        limiter.hit(["k"])
+        await limiter.hit(["k"])
     assert refused.value.retry_after_s == 10  # the t=0 hit leaves the window at t=60
     clock.advance(10)  # t=60: exactly one slot is free again
-    limiter.hit(["k"])
+    await limiter.hit(["k"])
     with pytest.raises(RateLimited) as again:
-        limiter.hit(["k"])
+        await limiter.hit(["k"])
     assert again.value.retry_after_s == 20  # next out: the t=20 hit, at t=80
-    limiter.hit(["other"])  # keys are counted apart
+    await limiter.hit(["other"])  # keys are counted apart
 
 
-def test_a_refused_attempt_counts_against_no_key() -> None:
+async def test_a_refused_attempt_counts_against_no_key() -> None:
     clock = FakeClock()
     limiter = SlidingWindowLimiter(2, 60, clock=clock)
-    limiter.hit(["ip:a", "email:x"])
-    limiter.hit(["ip:a", "email:x"])
+    await limiter.hit(["ip:a", "email:x"])
+    await limiter.hit(["ip:a", "email:x"])
     with pytest.raises(RateLimited):
-        limiter.hit(["ip:a", "email:y"])
+        await limiter.hit(["ip:a", "email:y"])
     # email:y was not charged by the refusal: from another IP it still has 2 attempts.
-    limiter.hit(["ip:b", "email:y"])
-    limiter.hit(["ip:c", "email:y"])
+    await limiter.hit(["ip:b", "email:y"])
+    await limiter.hit(["ip:c", "email:y"])
     with pytest.raises(RateLimited):
-        limiter.hit(["ip:d", "email:y"])
+        await limiter.hit(["ip:d", "email:y"])
 
 
-def test_the_limiter_forgets_idle_keys_to_bound_its_memory() -> None:
+async def test_the_limiter_forgets_idle_keys_to_bound_its_memory() -> None:
     clock = FakeClock()
     limiter = SlidingWindowLimiter(1, 60, clock=clock, max_keys=3)
     for key in "abc":
-        limiter.hit([key])
+        await limiter.hit([key])
     clock.advance(61)
-    limiter.hit(["d"])  # full: the idle a, b, c are dropped, d is counted
-    limiter.hit(["a"])
+    await limiter.hit(["d"])  # full: the idle a, b, c are dropped, d is counted
+    await limiter.hit(["a"])
     with pytest.raises(RateLimited):
-        limiter.hit(["d"])
+        await limiter.hit(["d"])
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ replaced, not handed to a caller (db/engine.py)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, text
 from tests.conftest import POSTGRES_SERVER, create_postgres_database, drop_postgres_database
 
-from pictor.db.engine import Database
+from pictor.db.engine import Database, DatabaseUnavailable
 
 
 def _backend_pid(conn: Connection) -> int:
@@ -57,3 +58,26 @@ async def test_a_write_after_a_read_found_the_connection_closed_succeeds(
     new_pid = await db.write(_backend_pid)
     assert new_pid != pid
     assert await db.write(lambda conn: conn.execute(text("SELECT 1")).scalar_one()) == 1
+
+
+async def test_a_server_with_no_connection_slot_left_is_unavailable_not_an_error(
+    database: tuple[Database, str],
+) -> None:
+    """PostgreSQL's 53300 (too many connections, here a role allowed none) is
+    `database_unavailable` (503), like a refused connection, never a 500."""
+    _, dsn = database
+    role = f"pictor_full_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+        server, _, name = dsn.rpartition("/")
+        host = server.split("@", 1)[-1]
+        limited = Database(f"postgresql+asyncpg://{role}@{host}/{name}", pool_size=1)
+        try:
+            with pytest.raises(DatabaseUnavailable):
+                await limited.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
+        finally:
+            await limited.dispose()
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()

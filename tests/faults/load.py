@@ -61,7 +61,10 @@ class Load:
         self.deployment = deployment
         self.observer = observer
         self.users = users
-        self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32))
+        # Idle connections are dropped before the API's keep-alive (uvicorn, 5 s) ends
+        # them: a request sent on one the server is closing fails with ReadError.
+        limits = httpx.Limits(max_connections=32, keepalive_expiry=2)
+        self.http = httpx.AsyncClient(timeout=30, limits=limits)
         self._next = itertools.count()
 
     @classmethod

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pictor.accounts.errors import InvalidApiKey, InvalidToken
 from pictor.accounts.models import ApiKey, User
-from pictor.accounts.ratelimit import SlidingWindowLimiter
+from pictor.accounts.ratelimit import RateLimiter, build_sign_in_limiters
 from pictor.accounts.service import Principal, check_key, hash_key
 from pictor.accounts.signin import SignIn
 from pictor.accounts.tokens import looks_like_jwt
@@ -78,12 +78,17 @@ class Accounts:
     """Sign-in parts of one app, built on first use: the flows and their rate limits."""
 
     signin: SignIn
-    login_limiter: SlidingWindowLimiter
-    register_limiter: SlidingWindowLimiter
+    login_limiter: RateLimiter
+    register_limiter: RateLimiter
+
+    async def aclose(self) -> None:
+        await self.login_limiter.aclose()
+        await self.register_limiter.aclose()
 
 
 def build_accounts(runtime: Runtime) -> Accounts:
     settings = runtime.settings
+    limiters = build_sign_in_limiters(settings)
     return Accounts(
         signin=SignIn(
             runtime.db,
@@ -91,8 +96,8 @@ def build_accounts(runtime: Runtime) -> Accounts:
             settings.security.secret_key.get_secret_value(),
             signup_grant=settings.credits.signup_grant,
         ),
-        login_limiter=SlidingWindowLimiter(settings.auth.login_per_minute),
-        register_limiter=SlidingWindowLimiter(settings.auth.register_per_minute),
+        login_limiter=limiters.login,
+        register_limiter=limiters.register,
     )
 
 
@@ -101,6 +106,13 @@ def app_accounts(app: FastAPI) -> Accounts:
     if accounts is None:
         accounts = app.state.accounts = build_accounts(app.state.runtime)
     return accounts
+
+
+async def close_accounts(app: FastAPI) -> None:
+    """Release what the sign-in parts hold (the rate limits' Redis connections)."""
+    accounts: Accounts | None = getattr(app.state, "accounts", None)
+    if accounts is not None:
+        await accounts.aclose()
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -150,7 +150,7 @@ class Batches:
         """After items of a batch ended: progress, or the end of the batch."""
         left = await self.db.read(lambda conn: open_items(conn, batch_id))
         if left > 0:
-            await self._progress(batch_id, left)
+            await self._progress(batch_id)
             return
         if not await self._write(lambda conn, sent: finish_if_done(conn, batch_id, sent)):
             return
@@ -163,13 +163,18 @@ class Batches:
             except Exception:
                 log.exception("a batch-finished callback failed for %s", batch_id)
 
-    async def _progress(self, batch_id: str, left: int) -> None:
+    async def _progress(self, batch_id: str) -> None:
         def unit(conn: Connection, sent: list[str]) -> int | None:
             wanted = webhook_events(conn, batch_id)
             if not wanted or "progress" not in wanted:
                 return None
+            # Counted again in this transaction: items may have ended since the read
+            # that sent us here, and a batch with none open gets its end, not a progress.
+            now_left = open_items(conn, batch_id)
+            if now_left == 0:
+                return None
             total = item_count(conn, batch_id)
-            decile = (10 * (total - left)) // total
+            decile = (10 * (total - now_left)) // total
             if decile <= self._deciles.get(batch_id, 0):
                 return decile
             notify(conn, batch_id, "progress", key=f"progress.{decile}", sent=sent)

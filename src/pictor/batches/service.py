@@ -350,7 +350,8 @@ class BatchService:
                 job.id,
                 1,
                 "queued",
-                {"status": "queued", "kind": job.kind, "batch_id": batch_id},
+                {"status": "queued", "kind": job.kind, "batch_id": batch_id}
+                | {"webhook": job.webhook_url is not None, "studio": False},
                 job.created_at,
             )
             for job in prepared.jobs

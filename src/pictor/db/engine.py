@@ -39,7 +39,9 @@ class DatabaseUnavailable(TransientError):
 
 #: SQLSTATEs of a lost or refused connection: class 08, and the server shutting down
 #: (57P01 admin, 57P02 crash) or not accepting connections yet (57P03).
-_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+# 08: connection exceptions; 57P01-03: the server shutting down or starting; 53300: its
+# connection slots are full (max_connections or a role limit): unavailable for now.
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -284,6 +286,16 @@ class Database:
         if self._units is not None:
             return await self._units.write(fn)
         async with _unavailable_as_transient(), self.engine.begin() as conn:
+            return await conn.run_sync(fn)
+
+    async def write_statement(self, fn: Callable[[Connection], T]) -> T:
+        """Like :meth:`write`, for an ``fn`` that writes with ONE statement on PostgreSQL
+        (reads besides are fine): there it runs in autocommit, the statement its own
+        transaction, one round trip instead of three (``BEGIN``, it, ``COMMIT``). On
+        SQLite it is :meth:`write`. Never run twice, like a write."""
+        if self.is_sqlite:
+            return await self.write(fn)
+        async with _unavailable_as_transient(), self._point_reads.connect() as conn:
             return await conn.run_sync(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:

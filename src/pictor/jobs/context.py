@@ -18,9 +18,9 @@ from pictor.errors import InvalidInput, JobCanceled
 from pictor.gallery.describe import gallery_fields
 from pictor.ids import new_id
 from pictor.images.limits import ImageLimits
-from pictor.jobs import transitions
+from pictor.jobs.changes import cancel_requested, change_and_publish, change_with_event
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import Event, EventBus, commit_and_publish
+from pictor.jobs.events import Event, EventBus
 from pictor.jobs.models import Job, JobStatus
 from pictor.storage.base import BlobStore
 from pictor.storage.keys import artifact_key
@@ -68,8 +68,9 @@ class JobContext:
     #: What the job costs once it succeeded, when the pipeline knows better than the
     #: price reserved at submit (a localize job pays only for the languages it made).
     charge: int | None = None
-    #: The job's params, read once by the first ``save_output`` (for the gallery prompt).
-    _params: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    #: The job's params (the runner has them from the claim), for the gallery prompt of
+    #: an output; read once by the first ``save_output`` when not given.
+    params: dict[str, Any] | None = field(default=None, repr=False)
 
     async def input_bytes(self, index: int = 0) -> bytes:
         """The raw bytes of input ``index`` (an upload artifact of the job's owner)."""
@@ -86,30 +87,30 @@ class JobContext:
         event, so clients see partial work (say, each logo variant) as it is made.
         """
         percent = max(0, min(100, int(percent)))
-        partial = {"result": dict(self.result)} if share_result else {}
+        partial: dict[str, Any] = {"result": dict(self.result)} if share_result else {}
 
         def unit(conn: Connection, outbox: list[Event]) -> None:
-            moved = transitions.advance(
+            reported = change_with_event(
                 conn,
                 self.job_id,
                 from_status=JobStatus.RUNNING,
                 attempt=self.attempt,
+                event=("progress", {"progress": percent, "stage": stage, **partial}),
+                uncanceled=True,
                 progress=percent,
                 stage=stage[:200],
                 lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
                 **partial,
             )
-            if moved is None:
+            if reported is not None:
+                outbox.append(reported)
+            elif cancel_requested(conn, self.job_id, self.attempt):
+                raise JobCanceled("canceled by request")
+            else:
                 # The job was taken from us (lease expired and re-queued): stop quietly.
                 raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
-            if moved.cancel_requested_at is not None:
-                raise JobCanceled("canceled by request")  # rolls the update back
-            data = {"progress": percent, "stage": stage, **partial}
-            outbox.append(
-                transitions.store_event(conn, self.job_id, moved.seq, "progress", data, utcnow())
-            )
 
-        await commit_and_publish(self.db, self.bus, unit)
+        await change_and_publish(self.db, self.bus, unit)
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy work in a child process (or a thread when no pool is configured).
@@ -132,9 +133,9 @@ class JobContext:
         """Store an output file now; its artifact row is written when the job succeeds."""
         artifact_id = new_id("art")
         key = artifact_key(self.owner_id, artifact_id, ext)
-        if self._params is None:
-            self._params = await self.db.read(lambda conn: _job_params(conn, self.job_id))
-        gallery = gallery_fields(self.kind, self._params, meta)
+        if self.params is None:
+            self.params = await self.db.read(lambda conn: _job_params(conn, self.job_id))
+        gallery = gallery_fields(self.kind, self.params, meta)
         info = await self.store.put_bytes(key, data, content_type)
         artifact = Artifact(
             id=artifact_id,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -60,9 +59,71 @@ class EventBus(Protocol):
         """Deliver an already stored event to current subscribers (best effort)."""
         ...
 
-    def subscribe(self, job_id: str | None) -> Any:
-        """Async context manager yielding an ``asyncio.Queue[Event]`` for one job (or all)."""
+    def subscribe(self, job_id: str | None, *, wants: Wants | None = None) -> Any:
+        """Async context manager yielding an ``asyncio.Queue[Event]`` for one job (or all).
+        ``wants``, if given, is asked once for every event, in order, before the event is
+        queued; only those it answers True for are (see :class:`Subscribers`)."""
         ...
+
+
+#: Asked once per event, in order, whether a subscription takes it.
+Wants = Callable[["Event"], bool]
+
+
+class Subscribers:
+    """The subscriptions of one process, which every bus fans its events out to: per job,
+    and for every job (services), each with an optional ``wants`` filter. A filter may
+    learn from what it is asked (it is asked exactly once per event, in publish order),
+    so a follower can drop events before they are queued, or before a bus across nodes
+    claims them for it (``subscribe_shared``)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str | None, dict[asyncio.Queue[Event], Wants | None]] = {}
+
+    @asynccontextmanager
+    async def subscribe(
+        self, job_id: str | None, wants: Wants | None = None
+    ) -> AsyncIterator[asyncio.Queue[Event]]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues.setdefault(job_id, {})[queue] = wants
+        try:
+            yield queue
+        finally:
+            queues = self._queues.get(job_id, {})
+            queues.pop(queue, None)
+            if not queues:
+                self._queues.pop(job_id, None)
+
+    def __bool__(self) -> bool:
+        return bool(self._queues)
+
+    def listening(self, job_id: str) -> bool:
+        """Whether any subscription may take an event of ``job_id``."""
+        return job_id in self._queues or None in self._queues
+
+    def taking(self, event: Event) -> list[asyncio.Queue[Event]]:
+        """The queues that take ``event`` (asking each filter once)."""
+        taken = []
+        for key in (event.job_id, None):
+            for queue, wants in list(self._queues.get(key, {}).items()):
+                if wants is None or wants(event):
+                    taken.append(queue)
+        return taken
+
+    def deliver(self, event: Event) -> None:
+        for queue in self.taking(event):
+            queue.put_nowait(event)
+
+    def resync(self) -> None:
+        """Tell every per-job follower that live delivery had a hole (a distributed bus
+        lost its subscription for a while): a :data:`RESYNC` marker in each queue."""
+        now = utcnow()
+        for job_id, queues in list(self._queues.items()):
+            if job_id is None:
+                continue
+            marker = Event(job_id, 0, RESYNC, {}, now)
+            for queue in list(queues):
+                queue.put_nowait(marker)
 
 
 @dataclass
@@ -72,9 +133,7 @@ class LocalEventBus:
     #: Live delivery never misses an event: streams need not look at the database.
     distributed = False
 
-    _subs: dict[str | None, set[asyncio.Queue[Event]]] = field(
-        default_factory=lambda: defaultdict(set)
-    )
+    _subs: Subscribers = field(default_factory=Subscribers)
     #: Called synchronously for every event before any subscriber sees it (metrics).
     observers: list[Callable[[Event], None]] = field(default_factory=list)
 
@@ -87,29 +146,54 @@ class LocalEventBus:
     async def publish(self, event: Event) -> None:
         for observe in self.observers:
             observe(event)
-        for key in (event.job_id, None):
-            for queue in list(self._subs.get(key, ())):
-                queue.put_nowait(event)
+        self._subs.deliver(event)
 
-    @asynccontextmanager
-    async def subscribe(self, job_id: str | None) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._subs[job_id].add(queue)
-        try:
-            yield queue
-        finally:
-            self._subs[job_id].discard(queue)
-            if not self._subs[job_id]:
-                del self._subs[job_id]
+    def subscribe(
+        self, job_id: str | None, *, wants: Wants | None = None
+    ) -> AbstractAsyncContextManager[asyncio.Queue[Event]]:
+        return self._subs.subscribe(job_id, wants)
 
 
-def subscribe_once(bus: EventBus, group: str) -> Any:
+def subscribe_once(bus: EventBus, group: str, *, wants: Wants | None = None) -> Any:
     """Like ``bus.subscribe(None)``, for a service whose work must be done once per
     event across the deployment (it writes to the shared database): on a bus across
-    nodes each event goes to one node's ``group`` subscribers only; on the in-process
-    bus this is ``subscribe(None)``."""
+    nodes each event goes to one node's ``group`` subscribers only (``wants`` is asked
+    on every node before the event is claimed); on the in-process bus this is
+    ``subscribe(None)``."""
     shared = getattr(bus, "subscribe_shared", None)
-    return shared(group) if shared is not None else bus.subscribe(None)
+    return shared(group, wants=wants) if shared is not None else bus.subscribe(None, wants=wants)
+
+
+class UnflaggedJobs:
+    """Which jobs a follower can leave alone, learnt from their ``queued`` events.
+
+    A job's first event (``queued``, seq 1) says in ``data[flag]`` whether the job has
+    what a follower works on (``webhook``: a webhook URL; ``studio``: a studio message).
+    :meth:`wants` is False for every event of a job whose queued event said False (the
+    job is forgotten at its final event) and True otherwise, including every event of a
+    job whose queued event this process never heard (created before it started, or a
+    queued event without the flag): the follower looks those up as before. Used as a
+    subscription's ``wants`` filter (asked once per event, in order)."""
+
+    def __init__(self, flag: str, limit: int = 100_000) -> None:
+        self.flag = flag
+        self.limit = limit
+        self._unflagged: set[str] = set()
+
+    def wants(self, event: Event) -> bool:
+        if event.seq == 1 and event.type == "queued":
+            if event.data.get(self.flag) is not False:
+                return True
+            if len(self._unflagged) >= self.limit:
+                # Jobs whose end this process never heard: forget them (looked up if seen).
+                self._unflagged.clear()
+            self._unflagged.add(event.job_id)
+            return False
+        if event.job_id not in self._unflagged:
+            return True
+        if event.is_final:
+            self._unflagged.discard(event.job_id)
+        return False
 
 
 def final_event_data(

@@ -5,6 +5,9 @@ publishes (``pg_notify``, in publish order, by a sender task), one that listens 
 channel and fans out to this process's subscribers, reconnect with backoff and a
 :data:`~pictor.jobs.events.RESYNC` marker for per-job followers after a loss.
 
+As there, a process LISTENs from its first subscription on: a process where nothing
+subscribes (a worker) only notifies, and holds no LISTEN connection.
+
 A notification's payload is limited to 8,000 bytes: an event whose JSON fits is sent
 whole; a bigger one is sent as its job id and ``seq`` only, and listeners read the row
 from ``job_events`` (it is committed before it is published).
@@ -17,7 +20,7 @@ import json
 import logging
 import os
 import secrets
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
@@ -25,8 +28,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from pictor.db.base import utcnow
-from pictor.jobs.events import RESYNC, Event, drain_and_cancel, wait_subscribed
+from pictor.jobs.events import Event, Subscribers, Wants, drain_and_cancel, wait_subscribed
 
 log = logging.getLogger("pictor.events")
 _INITIAL_BACKOFF_S = 0.05
@@ -69,7 +71,9 @@ class PostgresEventBus:
         self.origin = name or f"pictor-events-{os.getpid()}-{secrets.token_hex(4)}"
         self.observers: list[Callable[[Event], None]] = []
         self.connects = 0
-        self._subs: dict[str | None, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._subs = Subscribers()
+        #: How this process's own notifications start (dropped without being decoded).
+        self._echo = '{"o":' + json.dumps(self.origin) + ","
         self._outbox: deque[str] = deque(maxlen=buffer)
         self._inflight: list[str] = []
         self._pending = asyncio.Event()
@@ -78,6 +82,8 @@ class PostgresEventBus:
         self._subscribed = asyncio.Event()
         self._received: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._listener: asyncio.Task[None] | None = None
+        self._wait_s = 5.0
 
     async def _connect(self, role: str) -> Any:
         return await asyncpg.connect(
@@ -87,13 +93,25 @@ class PostgresEventBus:
     async def start(self, *, wait_s: float = 5.0) -> None:
         if self._tasks:
             return
-        self._tasks.append(asyncio.create_task(self._listen(), name="pictor-events-listen"))
+        self._wait_s = wait_s
         self._tasks.append(asyncio.create_task(self._send(), name="pictor-events-send"))
         self._tasks.append(asyncio.create_task(self._handle(), name="pictor-events-handle"))
-        await wait_subscribed(self._subscribed, wait_s, "PostgreSQL")
+        if self._subs:
+            await self._listening()
+
+    async def _listening(self) -> None:
+        """LISTEN if this process does not yet (see the module's text)."""
+        if not self._tasks:
+            return  # not started: start() listens
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="pictor-events-listen")
+            self._tasks.append(self._listener)
+        if self.connects == 0:
+            await wait_subscribed(self._subscribed, self._wait_s, "PostgreSQL")
 
     async def stop(self) -> None:
         await drain_and_cancel(self._tasks, self._idle)
+        self._listener = None
 
     async def publish(self, event: Event) -> None:
         self._deliver(event)
@@ -102,15 +120,12 @@ class PostgresEventBus:
         self._pending.set()
 
     @asynccontextmanager
-    async def subscribe(self, job_id: str | None) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._subs[job_id].add(queue)
-        try:
+    async def subscribe(
+        self, job_id: str | None, *, wants: Wants | None = None
+    ) -> AsyncIterator[asyncio.Queue[Event]]:
+        async with self._subs.subscribe(job_id, wants) as queue:
+            await self._listening()
             yield queue
-        finally:
-            self._subs[job_id].discard(queue)
-            if not self._subs[job_id]:
-                del self._subs[job_id]
 
     def _deliver(self, event: Event) -> None:
         for observe in self.observers:
@@ -118,17 +133,7 @@ class PostgresEventBus:
                 observe(event)
             except Exception:
                 log.exception("an event observer failed")
-        for key in (event.job_id, None):
-            for queue in list(self._subs.get(key, ())):
-                queue.put_nowait(event)
-
-    def _resync(self) -> None:
-        now = utcnow()
-        for job_id, queues in list(self._subs.items()):
-            if job_id is None:
-                continue
-            for queue in list(queues):
-                queue.put_nowait(Event(job_id, 0, RESYNC, {}, now))
+        self._subs.deliver(event)
 
     async def _listen(self) -> None:
         backoff = _INITIAL_BACKOFF_S
@@ -144,7 +149,7 @@ class PostgresEventBus:
                 self.connects += 1
                 if self.connects > 1:
                     log.info("event bus: LISTEN back after a loss")
-                    self._resync()
+                    self._subs.resync()
                 self._subscribed.set()
                 backoff = _INITIAL_BACKOFF_S
                 while not lost.is_set():
@@ -178,6 +183,8 @@ class PostgresEventBus:
     async def _handle_forever(self) -> None:
         while True:
             raw = await self._received.get()
+            if raw.startswith(self._echo):
+                continue
             try:
                 message = json.loads(raw)
                 if message["o"] == self.origin:

@@ -71,6 +71,9 @@ class Job(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Which events go to ``webhook_url`` (None: the final one only).
     webhook_events: Mapped[list[str] | None] = mapped_column(JSONType, default=None)
+    #: When the reconciler last sent this queued job's id to the broker again (distributed
+    #: mode). The submit's own send is ``created_at``, a retry's delayed one ``run_after``.
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class JobEvent(Base):

@@ -61,6 +61,7 @@ class JobRecord:
     batch_id: str | None = None
     priority: int = 0
     webhook_events: list[str] | None = None
+    resent_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> JobRecord:

@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import Connection
 
 from pictor.artifacts.models import Artifact
-from pictor.credits import ledger
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
 from pictor.errors import JobCanceled, PictorError
 from pictor.images.limits import ImageLimits
 from pictor.jobs import transitions
+from pictor.jobs.changes import Settle, change_and_publish, change_with_event
 from pictor.jobs.context import JobContext
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import Event, EventBus, commit_and_publish
+from pictor.jobs.events import Event, EventBus, commit_and_publish, final_event_data
 from pictor.jobs.models import JobStatus
 from pictor.jobs.records import JobRecord
 from pictor.observability.logging import bind_job
@@ -78,7 +78,7 @@ class Runner:
             outbox.append(claimed[1])
             return claimed[0]
 
-        return await commit_and_publish(self.db, self.bus, unit)
+        return await change_and_publish(self.db, self.bus, unit)
 
     async def _run_claimed(self, job: JobRecord) -> float | None:
         spec = self.catalog.get(job.kind)
@@ -88,6 +88,7 @@ class Runner:
             kind=job.kind,
             attempt=job.attempts,
             inputs=list(job.inputs),
+            params=job.params,
             lease_s=spec.timeout_s + self.lease_margin_s,
             db=self.db,
             bus=self.bus,
@@ -137,25 +138,24 @@ class Runner:
         }
 
         def unit(conn: Connection, outbox: list[Event]) -> bool:
-            moved = transitions.advance(
+            retrying = change_with_event(
                 conn,
                 job.id,
                 from_status=JobStatus.RUNNING,
                 attempt=job.attempts,
+                event=("retrying", event),
                 status=JobStatus.QUEUED,
                 run_after=utcnow() + timedelta(seconds=delay),
                 lease_expires_at=None,
                 stage=f"retrying after {exc.code}",
                 run_seconds=(job.run_seconds or 0.0) + run_s,
             )
-            if moved is None:
+            if retrying is None:
                 return False
-            outbox.append(
-                transitions.store_event(conn, job.id, moved.seq, "retrying", event, utcnow())
-            )
+            outbox.append(retrying)
             return True
 
-        if not await commit_and_publish(self.db, self.bus, unit):
+        if not await change_and_publish(self.db, self.bus, unit):
             return None
         log.warning("job attempt %d failed with %s; retry in %.2fs", job.attempts, exc.code, delay)
         return delay
@@ -172,37 +172,37 @@ class Runner:
     ) -> bool:
         """The final transition, fenced by attempt: state, outputs, money (``charged``
         of the job's reservation spent, the rest released) and the final event in one
-        transaction."""
+        transaction; on PostgreSQL one statement (two with outputs)."""
+        run_seconds = (job.run_seconds or 0.0) + run_s
         values.update(
-            status=status,
-            finished_at=utcnow(),
-            lease_expires_at=None,
-            run_seconds=(job.run_seconds or 0.0) + run_s,
+            status=status, finished_at=utcnow(), lease_expires_at=None, run_seconds=run_seconds
         )
+        data = final_event_data(
+            {"status": str(status), **event}, job.kind, job.created_at, job.started_at, run_seconds
+        )
+        # Priced at nothing: nothing was reserved, nothing to settle (a read spared).
+        spent = charged if status == JobStatus.SUCCEEDED else 0
+        settle = Settle(job.owner_id, spent) if job.cost > 0 else None
 
         def unit(conn: Connection, outbox: list[Event]) -> bool:
-            moved = transitions.advance(
-                conn, job.id, from_status=JobStatus.RUNNING, attempt=job.attempts, **values
+            final = change_with_event(
+                conn,
+                job.id,
+                from_status=JobStatus.RUNNING,
+                attempt=job.attempts,
+                event=(str(status), data),
+                settle=settle,
+                **values,
             )
-            if moved is None:
+            if final is None:
                 return False
             transitions.insert_outputs(conn, artifacts or [])
-            self._before_final_event(conn, job, status, charged)
-            data = {"status": str(status), **event}
-            outbox.append(transitions.store_final_event(conn, job.id, moved, str(status), data))
+            outbox.append(final)
             return True
 
-        return await commit_and_publish(self.db, self.bus, unit)
-
-    def _before_final_event(
-        self, conn: Connection, job: JobRecord, status: JobStatus, charged: int = 0
-    ) -> None:
-        """The ledger, in the final transaction: a succeeded job pays ``charged`` of what
-        it reserved and gets the rest back; a failed or canceled one gets it all back."""
-        if job.cost <= 0:
-            return  # priced at nothing: nothing was reserved (a read spared)
-        spent = charged if status == JobStatus.SUCCEEDED else 0
-        ledger.settle_outstanding(conn, job.owner_id, spent, cause_type="job", cause_id=job.id)
+        if artifacts:  # two statements: one transaction
+            return await commit_and_publish(self.db, self.bus, unit)
+        return await change_and_publish(self.db, self.bus, unit)
 
     def _charge(self, job: JobRecord, ctx: JobContext) -> int:
         """What a succeeded job pays: its price, or the part of it the pipeline says it

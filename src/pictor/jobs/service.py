@@ -23,7 +23,8 @@ from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
 from pictor.ids import new_id
-from pictor.jobs import transitions
+from pictor.jobs import submit_pg, transitions
+from pictor.jobs.changes import change_and_publish
 from pictor.jobs.errors import (
     IdempotencyKeyReused,
     JobFinished,
@@ -34,7 +35,6 @@ from pictor.jobs.errors import (
 from pictor.jobs.events import (
     Event,
     EventBus,
-    commit_and_publish,
     queue_for_publishing,
     record_event,
 )
@@ -67,6 +67,8 @@ class Submission:
     priority: int = 0
     #: A price set by the server (a batch's discounted share); None: the kind's price.
     cost: int | None = None
+    #: Submitted by the studio for a message (which ends with the job).
+    studio: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,21 @@ def new_job(
 
 
 def insert_submitted(
-    conn: Connection, job: JobRecord, outbox: list[Event], spec: PipelineSpec | None = None
+    conn: Connection,
+    job: JobRecord,
+    outbox: list[Event],
+    spec: PipelineSpec | None = None,
+    *,
+    studio: bool = False,
+    one_statement: bool = False,
 ) -> bool:
     """Insert a new job after checking its uploads (and what its kind refers to) are
     its owner's, and reserve its price; False when another request with the same
     Idempotency-Key won the race (nothing reserved then). Raises
     :class:`~pictor.credits.ledger.InsufficientCredits` when the balance does not cover
-    the price: the caller's transaction then rolls back, the job with it."""
+    the price: the caller's transaction then rolls back, the job with it.
+    ``one_statement`` (PostgreSQL, in autocommit): the job, its event and the
+    reservation are written by one statement (:mod:`pictor.jobs.submit_pg`)."""
     upload_ids = [item["artifact_id"] for item in job.inputs]
     owned = transitions.owned_upload_ids(conn, job.owner_id, upload_ids)
     for upload_id in upload_ids:
@@ -150,10 +160,16 @@ def insert_submitted(
             raise UploadNotFound(f"no upload {upload_id}", field="input")
     if spec is not None and spec.check_owned is not None:
         spec.check_owned(spec.params_model.model_validate(job.params), job.owner_id, conn)
-    event = transitions.insert_job(conn, job)
-    if event is None:
-        return False
-    ledger.reserve(conn, job.owner_id, job.cost, cause_type="job", cause_id=job.id)
+    if one_statement:
+        data = transitions.queued_data(job, studio)
+        event = submit_pg.insert_and_reserve(conn, job, data)
+        if event is None:
+            return False
+    else:
+        event = transitions.insert_job(conn, job, studio=studio)
+        if event is None:
+            return False
+        ledger.reserve(conn, job.owner_id, job.cost, cause_type="job", cause_id=job.id)
     outbox.append(event)
     return True
 
@@ -176,10 +192,16 @@ async def submit_job(
     prices: CreditsSettings | None = None,
 ) -> Submitted:
     """Submit in one write transaction (the caller has already replayed a keyed
-    request whose job exists); its ``queued`` event is published after commit."""
+    request whose job exists): on PostgreSQL one statement in autocommit. Its ``queued``
+    event is published after commit."""
     job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts, prices=prices)
     spec = catalog.get(sub.kind)
-    if await commit_and_publish(db, bus, lambda conn, out: insert_submitted(conn, job, out, spec)):
+    one = not db.is_sqlite
+
+    def insert(conn: Connection, outbox: list[Event]) -> bool:
+        return insert_submitted(conn, job, outbox, spec, studio=sub.studio, one_statement=one)
+
+    if await change_and_publish(db, bus, insert):
         return Submitted(job, created=True)
     # Two requests with one Idempotency-Key raced; the other one won.
     key = sub.idempotency_key
@@ -249,7 +271,9 @@ class JobService:
         )
         outbox: list[Event] = []
         created = await self.session.run_sync(
-            lambda s: insert_submitted(s.connection(), job, outbox, self.catalog.get(sub.kind))
+            lambda s: insert_submitted(
+                s.connection(), job, outbox, self.catalog.get(sub.kind), studio=sub.studio
+            )
         )
         for event in outbox:
             queue_for_publishing(self.session, event)

@@ -4,7 +4,9 @@ Each function runs inside the caller's transaction (``Database.write``, or an OR
 session's connection). A state change bumps ``event_seq`` in the same ``UPDATE``
 (``RETURNING`` the new number), and the event row is inserted with that number, so
 events stay contiguous per job and are stored with the change they describe. The
-:class:`Event` returned is published by the caller, after commit.
+:class:`Event` returned is published by the caller, after commit. On PostgreSQL a claim
+and its event are one statement (a change with its event too: :mod:`pictor.jobs.changes`),
+which the runner sends in autocommit.
 
 Statements are built once, with bound parameters: building a statement costs more
 than SQLite takes to run it.
@@ -35,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pictor.artifacts.models import Artifact
 from pictor.db.base import UTCDateTime, utcnow
-from pictor.jobs.events import Event, final_event_data
+from pictor.jobs import transitions_pg
+from pictor.jobs.events import Event
 from pictor.jobs.models import Job, JobEvent, JobStatus
 from pictor.jobs.records import JOB_COLUMNS, OUTPUT_COLUMNS, JobRecord, OutputRecord
 
@@ -99,9 +102,12 @@ def store_event(
     return Event(job_id=job_id, seq=seq, type=type_, data=data, created_at=now)
 
 
-def insert_job(conn: Connection, job: JobRecord) -> Event | None:
+def insert_job(conn: Connection, job: JobRecord, *, studio: bool = False) -> Event | None:
     """The new row with its ``queued`` event (seq 1). None when another request with
-    the same Idempotency-Key won the race (the caller replays the winner)."""
+    the same Idempotency-Key won the race (the caller replays the winner). The event
+    says whether the job has a webhook URL and whether it serves a studio message, so
+    the followers of every node look up nothing for the jobs that need nothing
+    (:class:`~pictor.jobs.events.UnflaggedJobs`)."""
     if job.event_seq != 1:
         raise ValueError("a new job starts at event_seq 1")
     if job.idempotency_key is None:
@@ -113,8 +119,17 @@ def insert_job(conn: Connection, job: JobRecord) -> Event | None:
                 conn.execute(_INSERT_JOB, job.as_values())
         except IntegrityError:
             return None
-    data = {"status": "queued", "kind": job.kind}
-    return store_event(conn, job.id, 1, "queued", data, job.created_at)
+    return store_event(conn, job.id, 1, "queued", queued_data(job, studio), job.created_at)
+
+
+def queued_data(job: JobRecord, studio: bool) -> dict[str, Any]:
+    """A new job's ``queued`` event (see :func:`insert_job`)."""
+    return {
+        "status": "queued",
+        "kind": job.kind,
+        "webhook": job.webhook_url is not None,
+        "studio": studio,
+    }
 
 
 def owned_upload_ids(conn: Connection, owner_id: str, ids: Sequence[str]) -> set[str]:
@@ -125,7 +140,8 @@ def owned_upload_ids(conn: Connection, owner_id: str, ids: Sequence[str]) -> set
 
 
 class Claimer:
-    """queued → running for one worker, in one conditional ``UPDATE … RETURNING``.
+    """queued → running for one worker, in one conditional ``UPDATE … RETURNING``, its
+    ``running`` event in the same statement on PostgreSQL.
 
     The lease depends on the kind, chosen in SQL (a ``CASE`` over the catalog's kinds)
     so that no read has to come first.
@@ -157,6 +173,7 @@ class Claimer:
             )
             .returning(*JOB_COLUMNS)
         )
+        self._with_event = transitions_pg.claim_statement(self._statement)
 
     def __call__(self, conn: Connection, job_id: str) -> tuple[JobRecord, Event] | None:
         """None if the job is not queued (another worker has it, it ended, it was
@@ -169,59 +186,67 @@ class Claimer:
         }
         for i, seconds in enumerate(self._leases.values()):
             params[f"lease_{i}"] = now + timedelta(seconds=seconds)
-        row = conn.execute(self._statement, params).first()
+        one_statement = conn.dialect.name == "postgresql"
+        row = conn.execute(self._with_event if one_statement else self._statement, params).first()
         if row is None:
             return None
         job = JobRecord(*row)
         data = {"status": "running", "attempt": job.attempts}
+        if one_statement:  # the event row is written: same data, same time
+            return job, Event(job.id, job.event_seq, "running", data, now)
         return job, store_event(conn, job.id, job.event_seq, "running", data, now)
 
 
-_ADVANCE: dict[tuple[tuple[str, ...], bool], Update] = {}
+_ADVANCE: dict[tuple[tuple[str, ...], bool, bool], Update] = {}
 
 
-def _advance_statement(keys: tuple[str, ...], fenced: bool) -> Update:
-    statement = _ADVANCE.get((keys, fenced))
+def fenced_update(keys: tuple[str, ...], fenced: bool, uncanceled: bool = False) -> Update:
+    """The ``UPDATE`` of :func:`advance` (no ``RETURNING``): ``keys`` set from bound
+    ``v_<key>``, only where the job is ``from_status`` (on ``attempt`` when ``fenced``;
+    with no cancel asked when ``uncanceled``), taking the next event number."""
+    where = [_c.id == bindparam("job_id"), _c.status == bindparam("from_status")]
+    if fenced:
+        where.append(_c.attempts == bindparam("attempt"))
+    if uncanceled:
+        where.append(_c.cancel_requested_at.is_(None))
+    values = {key: bindparam(f"v_{key}", type_=_c[key].type) for key in keys}
+    return update(JOBS).where(*where).values(event_seq=_c.event_seq + 1, **values)
+
+
+def _advance_statement(keys: tuple[str, ...], fenced: bool, uncanceled: bool) -> Update:
+    statement = _ADVANCE.get((keys, fenced, uncanceled))
     if statement is None:
-        where = [_c.id == bindparam("job_id"), _c.status == bindparam("from_status")]
-        if fenced:
-            where.append(_c.attempts == bindparam("attempt"))
-        values = {key: bindparam(f"v_{key}", type_=_c[key].type) for key in keys}
-        statement = (
-            update(JOBS)
-            .where(*where)
-            .values(event_seq=_c.event_seq + 1, **values)
-            .returning(
-                _c.event_seq,
-                _c.kind,
-                _c.created_at,
-                _c.started_at,
-                _c.run_seconds,
-                _c.cancel_requested_at,
-            )
+        statement = fenced_update(keys, fenced, uncanceled).returning(
+            _c.event_seq,
+            _c.kind,
+            _c.created_at,
+            _c.started_at,
+            _c.run_seconds,
+            _c.cancel_requested_at,
         )
         # A handful of call sites, so a handful of entries; a race only builds one twice.
-        _ADVANCE[(keys, fenced)] = statement
+        _ADVANCE[(keys, fenced, uncanceled)] = statement
     return statement
 
 
 def advance(
-    conn: Connection, job_id: str, *, from_status: str, attempt: int | None, **values: Any
+    conn: Connection,
+    job_id: str,
+    *,
+    from_status: str,
+    attempt: int | None,
+    uncanceled: bool = False,
+    **values: Any,
 ) -> Moved | None:
     """Move a job on only if it is still where the caller believes it is (and still
-    on the caller's attempt), taking the next event number in the same statement."""
+    on the caller's attempt; with no cancel asked, with ``uncanceled``), taking the next
+    event number in the same statement."""
     keys = tuple(sorted(values))
     params = {f"v_{key}": values[key] for key in keys}
     params.update(job_id=job_id, from_status=from_status, attempt=attempt)
-    row = conn.execute(_advance_statement(keys, attempt is not None), params).first()
+    statement = _advance_statement(keys, attempt is not None, uncanceled)
+    row = conn.execute(statement, params).first()
     return None if row is None else Moved(*row)
-
-
-def store_final_event(
-    conn: Connection, job_id: str, moved: Moved, type_: str, data: dict[str, Any]
-) -> Event:
-    full = final_event_data(data, moved.kind, moved.created_at, moved.started_at, moved.run_seconds)
-    return store_event(conn, job_id, moved.seq, type_, full, utcnow())
 
 
 def insert_outputs(conn: Connection, artifacts: Sequence[Artifact]) -> None:

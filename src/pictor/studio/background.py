@@ -1,9 +1,11 @@
 """What studio runs in the background: every message ends when its job ends.
 
 The service follows the job event bus and ends the message linked to each job that
-ends (however it ends: a worker, a cancel, the reconciler). Jobs that ended while no
-one listened (the server was down, or this service was stopped) are found by a
-sweep, run at start and then every ``PICTOR_STUDIO_SWEEP_INTERVAL_S``.
+ends (however it ends: a worker, a cancel, the reconciler). Only final events are
+queued here, and none of a job whose ``queued`` event says it serves no message.
+Jobs that ended while no one listened (the server was down, or this service was
+stopped) are found by a sweep, run at start and then every
+``PICTOR_STUDIO_SWEEP_INTERVAL_S``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from contextlib import AsyncExitStack, suppress
 from typing import TYPE_CHECKING
 
-from pictor.jobs.events import Event
+from pictor.jobs.events import Event, UnflaggedJobs
 from pictor.studio.engines import build_intent_engine
 from pictor.studio.service import Studio
 
@@ -30,6 +32,11 @@ class StudioService:
         self.studio = studio
         self._stack: AsyncExitStack | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._not_studio = UnflaggedJobs("studio")
+
+    def _wants(self, event: Event) -> bool:
+        # Asked for every event: the filter learns from queued events.
+        return self._not_studio.wants(event) and event.is_final
 
     async def start(self) -> None:
         if self._tasks:
@@ -37,7 +44,7 @@ class StudioService:
         stack = AsyncExitStack()
         # Subscribe before the sweep: a job ending in between is then heard, not lost.
         events: asyncio.Queue[Event] = await stack.enter_async_context(
-            self.studio.runtime.bus.subscribe(None)
+            self.studio.runtime.bus.subscribe(None, wants=self._wants)
         )
         self._stack = stack
         self._tasks.append(asyncio.create_task(self._follow(events)))

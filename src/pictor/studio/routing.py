@@ -107,6 +107,7 @@ def submission(planned: PlannedJob, message_id: str) -> Submission:
         upload_ids=planned.image_ids,
         params=planned.params,
         idempotency_key=job_key(message_id),
+        studio=True,
     )
 
 

@@ -3,7 +3,9 @@ and due deliveries are sent, retried and given up on.
 
 Events are recorded from the bus; a final event missed while no service ran (a
 crash between the job's end and its recording) is found again at start by
-:func:`repository.final_events_without_delivery`. Sending polls the
+:func:`repository.final_events_without_delivery`. A job whose ``queued`` event says
+it has no webhook costs nothing more: its events are dropped before they are queued
+here (or claimed across nodes); other jobs' targets are read once and cached. Sending polls the
 ``(status, next_attempt_at)`` index every ``poll_interval_s`` and is woken at once
 when an event is recorded. ``run_due(now)`` is the whole of one pass, so tests
 drive it with their own clock.
@@ -23,7 +25,7 @@ from sqlalchemy import Connection
 
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
-from pictor.jobs.events import Event, EventBus, subscribe_once
+from pictor.jobs.events import Event, EventBus, UnflaggedJobs, subscribe_once
 from pictor.webhooks import repository
 from pictor.webhooks.delivery import Outcome, Sender, after_attempt, encode
 from pictor.webhooks.repository import DeliveryRow
@@ -55,6 +57,7 @@ class WebhookService:
         #: The time every decision uses; tests replace it to move through 24 h at once.
         self.clock = clock
         self._targets: dict[str, JobTarget | None] = {}
+        self._without_webhook = UnflaggedJobs("webhook")
         self._events: asyncio.Queue[Event] | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -63,7 +66,8 @@ class WebhookService:
     async def start(self) -> None:
         # Subscribe before the sweep, so no final event falls between the two.
         events: asyncio.Queue[Event] = await self._stack.enter_async_context(
-            subscribe_once(self.bus, "webhooks")  # one node records each event
+            # One node records each event; none of the events of a job without a webhook.
+            subscribe_once(self.bus, "webhooks", wants=self._without_webhook.wants)
         )
         self._events = events
         await self.recover_missed()

@@ -16,6 +16,9 @@ What makes a job survive a worker's death:
   margin, so a job still running is never handed to a second worker;
 - soft and hard time limits per kind, sent with each message (see
   :mod:`pictor.jobs.queue.celery`); the pipeline's own timeout comes first.
+
+A worker's consumer that stops taking messages while it runs nothing (a Redis restart
+can leave it so) reconnects by itself: :mod:`pictor.worker.liveness`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from celery import Celery, Task
 from pictor.config import Settings
 from pictor.jobs.queue.celery import TASK_NAME, kind_time_limits, time_limits
 from pictor.pipelines.catalog import build_catalog
+from pictor.worker import liveness
 
 
 def visibility_timeout(settings: Settings) -> float:
@@ -65,6 +69,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": broker.prefetch,
+        # A broker blip must not kill the jobs running meanwhile (Celery 6's default
+        # would): they go on, and a redelivery of their message is fenced by its attempt.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_default_queue": broker.interactive_queue,
         "task_create_missing_queues": True,
         # Messages carry their kind's limits; these cover one sent without them.
@@ -85,6 +92,8 @@ def build_celery(settings: Settings, *, with_task: bool = False) -> Celery:
     app.conf.update(celery_config(settings))
     if with_task:
         app.task(name=TASK_NAME, bind=True)(run_job)
+        if settings.worker.consumer_stall_s > 0:
+            liveness.install(app, settings.worker.consumer_stall_s)
     return app
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from pictor.accounts.errors import RateLimited
-from pictor.accounts.ratelimit import SlidingWindowLimiter
+from pictor.accounts.ratelimit import RateLimiter
 from pictor.accounts.schemas import LoginIn, RefreshIn, RegisteredOut, RegisterIn, TokenPair
 from pictor.api.deps import AccountsDep, client_ip
 from pictor.api.routers.me import user_out
@@ -21,13 +21,13 @@ _LIMITED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _limit(
-    limiter: SlidingWindowLimiter, request: Request, email: str, what: str
+async def _limit(
+    limiter: RateLimiter, request: Request, email: str, what: str
 ) -> JSONResponse | None:
     """Count the attempt per client IP and per email; the 429 to send if over a limit."""
     account = email.strip().lower()
     try:
-        limiter.hit([f"ip:{client_ip(request)}", f"email:{account}"], what)
+        await limiter.hit([f"ip:{client_ip(request)}", f"email:{account}"], what)
     except RateLimited as exc:
         return JSONResponse(
             {"error": exc.to_dict()},
@@ -63,7 +63,7 @@ async def register(
 ) -> Response:
     """Email and password (8 to 128 characters). The new account gets the signup
     grant of credits and a first pair of tokens. 409 `email_taken` if the email exists."""
-    if denied := _limit(accounts.register_limiter, request, body.email, "registrations"):
+    if denied := await _limit(accounts.register_limiter, request, body.email, "registrations"):
         return denied
     user, pair = await accounts.signin.register(body.email, body.password, user_agent=user_agent)
     out = RegisteredOut(user=user_out(user), **pair.model_dump())
@@ -85,7 +85,7 @@ async def login(
 ) -> Response:
     """An access token (a JWT, `expires_in` seconds) and a refresh token. A wrong
     email and a wrong password get the same 401 `invalid_credentials`."""
-    if denied := _limit(accounts.login_limiter, request, body.email, "login attempts"):
+    if denied := await _limit(accounts.login_limiter, request, body.email, "login attempts"):
         return denied
     pair = await accounts.signin.login(body.email, body.password, user_agent=user_agent)
     return _json(pair)

@@ -7,6 +7,9 @@ time limits (soft: timeout + margin, hard: timeout + 2 margins) and the job's at
 count when it was sent, which tells a worker whether a redelivered message's attempt is
 the one still marked running (its worker died: see ``Reconciler.recover_lost``).
 
+On a plain Redis broker the message Celery builds is pushed from the event loop
+(:mod:`pictor.jobs.queue.redis_broker`); otherwise ``send_task`` runs in a thread.
+
 A send that fails (broker down) is logged and not raised: the job stays queued in the
 database and the reconciler sends it again once the broker is back.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Collection
 from typing import Any, cast
 
@@ -24,6 +28,7 @@ from sqlalchemy import Connection, Table, select
 from pictor.config import BrokerSettings
 from pictor.db.engine import Database
 from pictor.jobs.models import Job
+from pictor.jobs.queue.redis_broker import RedisBrokerPublisher, envelope, publisher_for
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 
@@ -64,6 +69,10 @@ class CeleryQueue:
         self.broker = broker
         self.limits = kind_time_limits(catalog, broker.time_limit_margin_s)
         self.longest = max(self.limits.values(), default=time_limits(300.0, 60.0))
+        #: Sends from the event loop when the broker allows it (plain Redis), else None.
+        self.publisher: RedisBrokerPublisher | None = (
+            publisher_for(broker.url, broker.transport_options) if broker.url else None
+        )
 
     def queue_for(self, priority: int) -> str:
         return self.broker.interactive_queue if priority >= 0 else self.broker.batch_queue
@@ -82,21 +91,53 @@ class CeleryQueue:
             found: tuple[str, int] | None = await self.db.read(_kind_and_attempts(job_id))
             kind, attempts = found if found is not None else (None, None)
         soft, hard = self.limits.get(kind or "", self.longest)
-        options: dict[str, Any] = {
-            "args": [job_id],
-            "kwargs": {"attempt": attempts, "priority": priority},
-            "queue": self.queue_for(priority),
-            "soft_time_limit": soft,
-            "time_limit": hard,
-            "ignore_result": True,
-        }
-        if delay_s > 0:
-            options["countdown"] = delay_s
+        kwargs = {"attempt": attempts, "priority": priority}
+        queue = self.queue_for(priority)
+        countdown = delay_s if delay_s > 0 else None
         try:
-            await asyncio.to_thread(self.app.send_task, TASK_NAME, **options)
+            if self.publisher is not None:
+                message = self.message(job_id, queue, kwargs, (soft, hard), countdown)
+                await self.publisher.push(queue, message)
+            else:
+                await asyncio.to_thread(
+                    self.app.send_task,
+                    TASK_NAME,
+                    args=[job_id],
+                    kwargs=kwargs,
+                    queue=queue,
+                    soft_time_limit=soft,
+                    time_limit=hard,
+                    ignore_result=True,
+                    countdown=countdown,
+                )
         except Exception as exc:
             # The row stays queued: the reconciler sends it again.
             log.warning("could not send job %s to the broker (%s)", job_id, type(exc).__name__)
+
+    def message(
+        self,
+        job_id: str,
+        queue: str,
+        kwargs: dict[str, Any],
+        limits: tuple[float, float],
+        countdown: float | None = None,
+    ) -> str:
+        """What ``send_task`` would push onto a Redis broker's ``queue`` (its Celery
+        message, built by Celery, in kombu's envelope)."""
+        soft, hard = limits
+        task_id = str(uuid.uuid4())
+        headers, properties, body, _ = self.app.amqp.create_task_message(
+            task_id,
+            TASK_NAME,
+            [job_id],
+            kwargs,
+            countdown=countdown,
+            time_limit=hard,
+            soft_time_limit=soft,
+            ignore_result=True,
+            reply_to=self.app.thread_oid,
+        )
+        return envelope(headers, properties, body, queue)
 
     async def discard(self, job_ids: Collection[str]) -> None:
         """Nothing to do: a canceled job's message is consumed as a no-op (its claim
@@ -106,4 +147,6 @@ class CeleryQueue:
         """Workers live in ``pictor worker`` processes."""
 
     async def stop(self) -> None:
+        if self.publisher is not None:
+            await self.publisher.close()
         await asyncio.to_thread(self.app.close)
