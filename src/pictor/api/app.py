@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
 from pictor import __version__
 from pictor.api import errors
-from pictor.api.deps import KeyCache
+from pictor.api.deps import KeyCache, close_accounts
 from pictor.api.limits import BodyLimitMiddleware
 from pictor.api.routers import (
     admin,
@@ -33,6 +34,7 @@ from pictor.api.routers import watermark_templates as watermark_templates_router
 from pictor.config import Settings
 from pictor.observability.http import RequestContextMiddleware
 from pictor.runtime import Runtime, build_runtime
+from pictor.web import install as install_web_page
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await close_accounts(app)
             await rt.stop()
 
     app = FastAPI(
@@ -73,6 +76,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(localizations.router)
     for area in (auth, admin, credits, billing, gallery, studio, batches, webhooks):
         app.include_router(area.router)
+    install_web_page(app, img_origins=_storage_origins(settings))
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=rt.metrics)
     return app
+
+
+def _storage_origins(settings: Settings) -> tuple[str, ...]:
+    """Origins the page's images may come from besides pictor: presigned S3 downloads."""
+    storage = settings.storage
+    if not storage.presign:
+        return ()
+    endpoint = storage.presign_endpoint_url or storage.endpoint_url
+    if endpoint is None:
+        return ("https://*.amazonaws.com",)
+    parts = urlsplit(endpoint)
+    return (f"{parts.scheme}://{parts.netloc}",)
