@@ -5,9 +5,9 @@ The submit path of ``POST /v1/jobs`` wrote them as a transaction of six round tr
 (``BEGIN``, the job, its event, the balance's debit, its ledger entry, ``COMMIT``); one
 statement is one round trip and atomic on its own. Everything hangs on the debit:
 
-- ``debit``: ``available -= cost, reserved += cost`` only where ``available >= cost``
-  (the same conditional ``UPDATE`` as ``ledger.reserve``; a concurrent writer waits for
-  the row lock and re-checks the condition);
+- ``debit`` and its ``entry`` are ``ledger.reserve`` as CTEs
+  (:func:`~pictor.jobs.transitions_pg.reservation`): ``available -= cost, reserved +=
+  cost`` only where ``available >= cost``;
 - ``job`` and ``entry`` select from ``debit``, ``event`` from ``job``: when the balance
   does not cover the price nothing is written (the caller raises
   ``InsufficientCredits``);
@@ -19,44 +19,17 @@ statement fails as a whole (the debit with it) and the caller replays the winner
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Integer,
-    Select,
-    String,
-    Table,
-    bindparam,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import CTE, Connection, Integer, Select, String, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from pictor.credits.ledger import BALANCES, ENTRIES, InsufficientCredits, balance
-from pictor.credits.models import EntryType
-from pictor.db.base import UTCDateTime
+from pictor.credits.ledger import InsufficientCredits, balance
 from pictor.jobs.events import Event
-from pictor.jobs.models import Job, JobEvent
 from pictor.jobs.records import JobRecord
+from pictor.jobs.transitions import EVENTS, JOBS
+from pictor.jobs.transitions_pg import event_insert, reservation
 
-JOBS = cast(Table, Job.__table__)
-EVENTS = cast(Table, JobEvent.__table__)
-_b = BALANCES.c
-_EVENT_COLUMNS = ["job_id", "seq", "type", "data", "created_at"]
-_ENTRY_COLUMNS = [
-    "user_id",
-    "entry",
-    "amount",
-    "reserved_delta",
-    "balance_after",
-    "cause_type",
-    "cause_id",
-    "note",
-    "created_at",
-]
 _STATEMENTS: dict[tuple[tuple[str, ...], bool], Select[Any]] = {}
 #: Plain nullable columns a new job mostly leaves empty: left out of the statement when
 #: None (NULL is what they get), which spares binding a dozen parameters. JSON columns
@@ -91,47 +64,23 @@ def _statement(columns: tuple[str, ...], priced: bool) -> Select[Any]:
     if found is not None:
         return found
     values = [_param(column) for column in columns]
+    reserved: list[CTE] = []
     if priced:
         cost = bindparam("cost", type_=Integer())
-        debit = (
-            update(BALANCES)
-            .where(_b.user_id == _param("owner_id"), _b.available >= cost)
-            .values(available=_b.available - cost, reserved=_b.reserved + cost)
-            .values(updated_at=_param("created_at"))
-            .returning(_b.available.label("after"))
-            .cte("debit")
-        )
+        debit, entry = reservation(_param("owner_id"), cost, _param("id"), _param("created_at"))
         job = insert(JOBS).from_select(list(columns), select(*values).select_from(debit))
+        reserved.append(entry)
     else:
         job = insert(JOBS).values(dict(zip(columns, values, strict=True)))
     inserted = job.returning(JOBS.c.id).cte("job")
-    event = insert(EVENTS).from_select(
-        _EVENT_COLUMNS,
-        select(
-            inserted.c.id,
-            literal(1, Integer),
-            literal("queued", String),
-            bindparam("data", type_=EVENTS.c.data.type),
-            bindparam("j_created_at", type_=UTCDateTime()),
-        ),
+    event = event_insert(
+        inserted.c.id,
+        literal(1, Integer),
+        literal("queued", String),
+        bindparam("data", type_=EVENTS.c.data.type),
+        _param("created_at"),
     )
-    statement = select(inserted.c.id).add_cte(event.cte("event"))
-    if priced:
-        entry = insert(ENTRIES).from_select(
-            _ENTRY_COLUMNS,
-            select(
-                _param("owner_id"),
-                literal(str(EntryType.RESERVE), String),
-                -cost,
-                cost,
-                debit.c.after,
-                literal("job", String),
-                _param("id"),
-                literal("", String),
-                _param("created_at"),
-            ).select_from(debit),
-        )
-        statement = statement.add_cte(entry.cte("entry"))
+    statement = select(inserted.c.id).add_cte(event, *reserved)
     _STATEMENTS[(columns, priced)] = statement
     return statement
 

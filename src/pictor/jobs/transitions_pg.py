@@ -7,9 +7,11 @@ autocommit (``Database.write_statement``): a claim or a finish costs the worker 
 round trip instead of four to seven (``BEGIN``, each statement, ``COMMIT``). Every part
 hangs on the ``moved`` CTE: when the fenced ``UPDATE`` changes no row (another worker,
 a later attempt, a cancel), the event and the ledger parts change nothing either.
+The submit's statement (:mod:`pictor.jobs.submit_pg`) takes its event and its
+reservation from here too.
 
 SQLite has ``RETURNING`` but no data-modifying CTEs: it keeps the statement-by-statement
-path, inside one transaction (see ``transitions.change_with_event``).
+path, inside one transaction (see ``changes.change_with_event``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ def _now() -> Any:
     return bindparam("now", type_=UTCDateTime())
 
 
+def event_insert(job_id: Any, seq: Any, type_: Any, data: Any, created_at: Any) -> CTE:
+    """The ``event`` CTE: the ``INSERT`` of a job's event from these expressions, one row
+    for each row of the CTE ``job_id`` comes from (none when that CTE changed nothing)."""
+    values = select(job_id, seq, type_, data, created_at)
+    return insert(EVENTS).from_select(_EVENT_COLUMNS, values).cte("event")
+
+
 def claim_statement(claim: Update) -> Select[Any]:
     """``claim`` (queued → running, ``RETURNING`` every column) with its ``running``
     event; returns the claimed row, or no row."""
@@ -68,11 +77,9 @@ def claim_statement(claim: Update) -> Select[Any]:
     data = func.jsonb_build_object(
         literal("status"), literal("running"), literal("attempt"), claimed.c.attempts
     )
-    event = insert(EVENTS).from_select(
-        _EVENT_COLUMNS,
-        select(claimed.c.id, claimed.c.event_seq, literal("running", String), data, _now()),
-    )
-    return select(*claimed.c).add_cte(event.cte("event"))
+    running = literal("running", String)
+    event = event_insert(claimed.c.id, claimed.c.event_seq, running, data, _now())
+    return select(*claimed.c).add_cte(event)
 
 
 def change_statement(change: Update, settle: bool) -> Select[Any]:
@@ -80,17 +87,14 @@ def change_statement(change: Update, settle: bool) -> Select[Any]:
     ``type`` and ``data``) and, with ``settle``, the ledger's end of the job's
     reservation; returns the new event number, or no row."""
     moved = change.cte("moved")
-    event = insert(EVENTS).from_select(
-        _EVENT_COLUMNS,
-        select(
-            moved.c.id,
-            moved.c.event_seq,
-            bindparam("type", type_=String()),
-            bindparam("data", type_=JSONB()),
-            _now(),
-        ),
+    event = event_insert(
+        moved.c.id,
+        moved.c.event_seq,
+        bindparam("type", type_=String()),
+        bindparam("data", type_=JSONB()),
+        _now(),
     )
-    statement = select(moved.c.event_seq).add_cte(event.cte("event"))
+    statement = select(moved.c.event_seq).add_cte(event)
     if settle:
         statement = statement.add_cte(*_settlement(moved))
     return statement
@@ -129,25 +133,52 @@ def _settlement(moved: CTE) -> list[CTE]:
     )
     after = balance.c.after
     joined = held.outerjoin(balance, true())
+    payer = bindparam("payer_id", type_=String())
     job_id = bindparam("job_id", type_=String())
-
-    def entry(kind: EntryType, amount: Any, delta: Any, balance_after: Any) -> Select[Any]:
-        return select(
-            bindparam("payer_id", type_=String()),
-            literal(str(kind), String),
-            amount,
-            delta,
-            balance_after,
-            literal("job", String),
-            job_id,
-            literal("", String),
-            _now(),
-        ).select_from(joined)
-
-    charge = entry(EntryType.CHARGE, literal(0, Integer), -h.charged, after - released)
-    release = entry(EntryType.RELEASE, released, -released, after)
+    zero = literal(0, Integer)
+    charge = _job_entry(EntryType.CHARGE, payer, zero, -h.charged, after - released, job_id, _now())
+    release = _job_entry(EntryType.RELEASE, payer, released, -released, after, job_id, _now())
     entries = insert(ENTRIES).from_select(
         _ENTRY_COLUMNS,
-        union_all(charge.where(h.charged > 0), release.where(h.amount > h.charged)),
+        union_all(
+            charge.select_from(joined).where(h.charged > 0),
+            release.select_from(joined).where(h.amount > h.charged),
+        ),
     )
     return [held, balance, entries.cte("entries")]
+
+
+def reservation(payer: Any, cost: Any, job_id: Any, now: Any) -> tuple[CTE, CTE]:
+    """What ``ledger.reserve`` does, as CTEs: ``debit`` moves ``cost`` from ``payer``'s
+    available credits to reserved only where available covers it (the same conditional
+    ``UPDATE``: a concurrent writer waits for the row lock and re-checks the condition),
+    ``entry`` is its ``reserve`` entry. When the balance does not cover the price
+    ``debit`` has no row: the entry, and whatever else selects from ``debit``, write
+    nothing."""
+    debit = (
+        update(BALANCES)
+        .where(_b.user_id == payer, _b.available >= cost)
+        .values(available=_b.available - cost, reserved=_b.reserved + cost, updated_at=now)
+        .returning(_b.available.label("after"))
+        .cte("debit")
+    )
+    reserve = _job_entry(EntryType.RESERVE, payer, -cost, cost, debit.c.after, job_id, now)
+    entry = insert(ENTRIES).from_select(_ENTRY_COLUMNS, reserve.select_from(debit))
+    return debit, entry.cte("entry")
+
+
+def _job_entry(
+    kind: EntryType, payer: Any, amount: Any, delta: Any, balance_after: Any, job_id: Any, now: Any
+) -> Select[Any]:
+    """One ledger entry caused by the job ``job_id``, in the order of ``_ENTRY_COLUMNS``."""
+    return select(
+        payer,
+        literal(str(kind), String),
+        amount,
+        delta,
+        balance_after,
+        literal("job", String),
+        job_id,
+        literal("", String),
+        now,
+    )
