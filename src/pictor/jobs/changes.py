@@ -78,13 +78,12 @@ def change_with_event(
                 conn, settle.owner_id, settle.charged, cause_type="job", cause_id=job_id
             )
         return transitions.store_event(conn, job_id, moved.seq, type_, data, now)
-    keys = tuple(sorted(values))
-    params = {f"v_{key}": values[key] for key in keys}
-    params.update(job_id=job_id, from_status=from_status, attempt=attempt)
+    params = transitions.fenced_params(job_id, from_status, attempt, values)
     params.update(type=type_, data=data, now=now)
     if settle is not None:
         # Not "owner_id": a parameter named after a column would join the UPDATE's SET.
         params.update(payer_id=settle.owner_id, spent=settle.charged)
+    keys = tuple(sorted(values))
     statement = _one_statement(keys, attempt is not None, uncanceled, settle is not None)
     seq = conn.execute(statement, params).scalar()
     return None if seq is None else Event(job_id, seq, type_, data, now)

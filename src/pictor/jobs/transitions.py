@@ -213,6 +213,15 @@ def fenced_update(keys: tuple[str, ...], fenced: bool, uncanceled: bool = False)
     return update(JOBS).where(*where).values(event_seq=_c.event_seq + 1, **values)
 
 
+def fenced_params(
+    job_id: str, from_status: str, attempt: int | None, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The parameters of :func:`fenced_update` for ``values`` (its ``keys``, sorted)."""
+    params = {f"v_{key}": value for key, value in values.items()}
+    params.update(job_id=job_id, from_status=from_status, attempt=attempt)
+    return params
+
+
 def _advance_statement(keys: tuple[str, ...], fenced: bool, uncanceled: bool) -> Update:
     statement = _ADVANCE.get((keys, fenced, uncanceled))
     if statement is None:
@@ -241,11 +250,8 @@ def advance(
     """Move a job on only if it is still where the caller believes it is (and still
     on the caller's attempt; with no cancel asked, with ``uncanceled``), taking the next
     event number in the same statement."""
-    keys = tuple(sorted(values))
-    params = {f"v_{key}": values[key] for key in keys}
-    params.update(job_id=job_id, from_status=from_status, attempt=attempt)
-    statement = _advance_statement(keys, attempt is not None, uncanceled)
-    row = conn.execute(statement, params).first()
+    statement = _advance_statement(tuple(sorted(values)), attempt is not None, uncanceled)
+    row = conn.execute(statement, fenced_params(job_id, from_status, attempt, values)).first()
     return None if row is None else Moved(*row)
 
 
