@@ -3,6 +3,8 @@ job's ``queued`` event says whether it serves one."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import httpx
 from tests.conftest import User
 from tests.studio.support import finished, new_session, send, studio, upload_png
@@ -14,15 +16,7 @@ async def test_only_the_end_of_a_studio_job_is_looked_up(
     client: httpx.AsyncClient, runtime: Runtime, user: User
 ) -> None:
     target = studio(runtime)
-    looked_up: list[str] = []
-    job_ended = target.job_ended
-
-    async def counted(job_id: str) -> None:
-        looked_up.append(job_id)
-        await job_ended(job_id)
-
-    target.job_ended = counted  # type: ignore[method-assign]
-    try:
+    with patch.object(target, "job_ended", wraps=target.job_ended) as job_ended:
         plain = await client.post(
             "/v1/jobs",
             json={"kind": "test_flaky", "params": {"fail_times": 0}},
@@ -33,8 +27,7 @@ async def test_only_the_end_of_a_studio_job_is_looked_up(
         upload_id = await upload_png(client, user)
         answer = await send(client, user, session_id, "remove the background", [upload_id])
         done = await finished(client, runtime, user, answer)
-    finally:
-        target.job_ended = job_ended  # type: ignore[method-assign]
+    looked_up = [call.args[0] for call in job_ended.await_args_list]
     assert done["status"] == "done", done
     # The plain job ended first; its final event was dropped before the follower's queue
     # (other tests' jobs may end meanwhile: only these two are asked about).

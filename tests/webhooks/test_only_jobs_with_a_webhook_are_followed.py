@@ -3,11 +3,13 @@ job's ``queued`` event says whether it has one, so the others cost it nothing.""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import httpx
 from tests.conftest import new_user
+from tests.support.webhook_receiver import Receiver
 from tests.webhooks.support import (
     Clock,
-    Receiver,
     finished_job,
     user_with_secret,
     wait_recorded,
@@ -22,15 +24,7 @@ async def test_the_events_of_a_job_without_a_webhook_never_reach_the_service(
     hook_runtime: Runtime, api: httpx.AsyncClient, receiver: Receiver, clock: Clock
 ) -> None:
     service = webhook_service(hook_runtime)
-    recorded: list[Event] = []
-    record = service.record
-
-    async def counted(event: Event) -> None:
-        recorded.append(event)
-        await record(event)
-
-    service.record = counted  # type: ignore[method-assign]
-    try:
+    with patch.object(service, "record", wraps=service.record) as record:
         plain_user = await new_user(hook_runtime)
         body = {"kind": "test_flaky", "params": {"fail_times": 0}}
         headers = {**plain_user.headers, "Prefer": "wait=30"}
@@ -39,8 +33,7 @@ async def test_the_events_of_a_job_without_a_webhook_never_reach_the_service(
         user, _ = await user_with_secret(hook_runtime, api)
         hooked = await finished_job(hook_runtime, api, user, receiver.url)
         await wait_recorded(hook_runtime)
-    finally:
-        service.record = record  # type: ignore[method-assign]
+    recorded: list[Event] = [call.args[0] for call in record.await_args_list]
     jobs = {event.job_id for event in recorded}
     assert hooked["id"] in jobs and plain["id"] not in jobs
     hooked_types = [e.type for e in recorded if e.job_id == hooked["id"]]
