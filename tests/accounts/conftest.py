@@ -13,8 +13,9 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
+from pictor.accounts.errors import RateLimited
 from pictor.accounts.passwords import Passwords
-from pictor.accounts.ratelimit import SlidingWindowLimiter
+from pictor.accounts.ratelimit import RateLimiter, SlidingWindowLimiter
 from pictor.api.app import create_app
 from pictor.api.deps import Accounts, build_accounts
 from pictor.runtime import Runtime
@@ -43,6 +44,19 @@ class CountingHasher(PasswordHasher):
     def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         self.verifications += 1
         return super().verify(hash, password)
+
+
+async def check_a_refused_attempt_counts_against_no_key(limiter: RateLimiter) -> None:
+    """``limiter`` allows 2 attempts per key in its window and has counted none yet."""
+    await limiter.hit(["ip:a", "email:x"])
+    await limiter.hit(["ip:a", "email:x"])
+    with pytest.raises(RateLimited):
+        await limiter.hit(["ip:a", "email:y"])
+    # email:y was not charged by the refusal: from another IP it still has 2 attempts.
+    await limiter.hit(["ip:b", "email:y"])
+    await limiter.hit(["ip:c", "email:y"])
+    with pytest.raises(RateLimited):
+        await limiter.hit(["ip:d", "email:y"])
 
 
 @pytest.fixture

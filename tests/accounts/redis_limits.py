@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from tests.accounts.conftest import CountingHasher, FakeClock
+from tests.accounts.conftest import CountingHasher, FakeClock, client_for
 from tests.support.server import free_port
 
 from pictor.accounts.passwords import Passwords
@@ -61,6 +61,17 @@ def api_node(
     app = create_app(runtime=runtime)
     app.state.accounts = accounts
     return app
+
+
+async def post_login(app: FastAPI, ip: str, email: str, password: str = "wrong password") -> int:
+    """The status of a login on the node ``app``; a 429 as minus its Retry-After."""
+    async with client_for(app, ip) as client:
+        response = await client.post("/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code != 500, response.text
+    if response.status_code == 429:
+        assert response.json()["error"]["code"] == "rate_limited"
+        return -int(response.headers["retry-after"])
+    return response.status_code
 
 
 async def wait_until_answers(url: str, deadline_s: float = 30.0) -> None:

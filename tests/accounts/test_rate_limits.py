@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from fastapi import FastAPI
-from tests.accounts.conftest import PASSWORD, FakeClock, client_for, new_email, register
+from tests.accounts.conftest import (
+    PASSWORD,
+    FakeClock,
+    check_a_refused_attempt_counts_against_no_key,
+    client_for,
+    new_email,
+    register,
+)
 
 from pictor.accounts.errors import RateLimited
 from pictor.accounts.ratelimit import SlidingWindowLimiter
@@ -31,17 +38,9 @@ async def test_the_window_slides_one_hit_at_a_time() -> None:
 
 
 async def test_a_refused_attempt_counts_against_no_key() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(2, 60, clock=clock)
-    await limiter.hit(["ip:a", "email:x"])
-    await limiter.hit(["ip:a", "email:x"])
-    with pytest.raises(RateLimited):
-        await limiter.hit(["ip:a", "email:y"])
-    # email:y was not charged by the refusal: from another IP it still has 2 attempts.
-    await limiter.hit(["ip:b", "email:y"])
-    await limiter.hit(["ip:c", "email:y"])
-    with pytest.raises(RateLimited):
-        await limiter.hit(["ip:d", "email:y"])
+    await check_a_refused_attempt_counts_against_no_key(
+        SlidingWindowLimiter(2, 60, clock=FakeClock())
+    )
 
 
 async def test_the_limiter_forgets_idle_keys_to_bound_its_memory() -> None:

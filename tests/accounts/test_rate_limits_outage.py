@@ -15,24 +15,19 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from tests.accounts.conftest import PASSWORD, CountingHasher, FakeClock, client_for, new_email
-from tests.accounts.redis_limits import PrivateRedis, SilentRedis, api_node, with_auth
+from tests.accounts.redis_limits import (
+    PrivateRedis,
+    SilentRedis,
+    api_node,
+    post_login,
+    with_auth,
+)
 from tests.support.server import free_port
 
 from pictor.runtime import Runtime
 
 LIMIT = 3
 RETRY_S = 5.0
-
-
-async def post_login(app: FastAPI, ip: str, email: str, password: str = "wrong password") -> int:
-    """The status of a login; a 429 as minus its Retry-After."""
-    async with client_for(app, ip) as client:
-        response = await client.post("/v1/auth/login", json={"email": email, "password": password})
-    assert response.status_code != 500, response.text
-    if response.status_code == 429:
-        assert response.json()["error"]["code"] == "rate_limited"
-        return -int(response.headers["retry-after"])
-    return response.status_code
 
 
 def node_on(
