@@ -4,41 +4,18 @@ loop with its own clock for the rest.)"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
 from tests.conftest import User, make_settings, new_user
-from tests.support.server import live_server
+from tests.support.webhook_receiver import webhook_receiver
 
 from pictor.api.app import create_app
 from pictor.runtime import Runtime, build_runtime
 from pictor.webhooks.signing import WebhookSignatureInvalid, verify
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A webhook endpoint on loopback that answers with the statuses it is given."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = statuses
-        self.received: asyncio.Queue[Received] = asyncio.Queue()
-        self.app = FastAPI()
-        self.app.post("/hook")(self.hook)
-
-    async def hook(self, request: Request) -> Response:
-        await self.received.put(Received(dict(request.headers), await request.body()))
-        return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
 
 
 @pytest.fixture
@@ -57,10 +34,9 @@ async def test_a_finished_job_is_posted_to_its_webhook_signed_and_retried(
     local_runtime: Runtime,
 ) -> None:
     user = await new_user(local_runtime)
-    receiver = Receiver(statuses=[503, 200])
     transport = httpx.ASGITransport(app=create_app(runtime=local_runtime))
     async with (
-        live_server(receiver.app) as hook_base,
+        webhook_receiver(statuses=[503, 200]) as receiver,
         httpx.AsyncClient(transport=transport, base_url="http://t", headers=user.headers) as c,
     ):
         secret = (await c.post("/v1/webhooks/secret")).json()["secret"]
@@ -69,11 +45,10 @@ async def test_a_finished_job_is_posted_to_its_webhook_signed_and_retried(
             "kind": "test_flaky",
             "input": [],
             "params": {"fail_times": 0},
-            "webhook": f"{hook_base}/hook",
+            "webhook": receiver.url,
         }
         job = (await c.post("/v1/jobs", json=body)).json()
-        first = await asyncio.wait_for(receiver.received.get(), 30)
-        second = await asyncio.wait_for(receiver.received.get(), 30)
+        first, second = await receiver.wait_for(2, timeout_s=60)
     assert first.body == second.body
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     verify(secret, second.headers, second.body)

@@ -20,10 +20,9 @@ from tests.conftest import (
     new_user,
 )
 from tests.support.gates import Gate
-from tests.support.server import live_server
+from tests.support.webhook_receiver import Receiver, webhook_receiver
 from tests.webhooks.support import (
     Clock,
-    Receiver,
     hook_settings,
     user_with_secret,
     verify_standard_webhook,
@@ -61,9 +60,7 @@ def clock(hooked: Runtime) -> Iterator[Clock]:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    hook = Receiver()
-    async with live_server(hook.app) as base:
-        hook.base = base
+    async with webhook_receiver() as hook:
         yield hook
 
 

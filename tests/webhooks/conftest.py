@@ -9,8 +9,8 @@ import httpx
 import pytest
 from tests.conftest import BACKENDS, POSTGRES_SERVER, create_postgres_database
 from tests.conftest import drop_postgres_database as drop_database
-from tests.support.server import live_server
-from tests.webhooks.support import Backend, Clock, Receiver, webhook_service
+from tests.support.webhook_receiver import Receiver, webhook_receiver
+from tests.webhooks.support import Backend, Clock, webhook_service
 
 from pictor.api.app import create_app
 from pictor.runtime import Runtime, build_runtime
@@ -49,9 +49,7 @@ def clock(hook_runtime: Runtime) -> Iterator[Clock]:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    hook = Receiver()
-    async with live_server(hook.app) as base:
-        hook.base = base
+    async with webhook_receiver() as hook:
         yield hook
 
 

@@ -1,5 +1,6 @@
-"""Helpers of the webhooks tests: settings, a clock the test moves, a receiver on
-loopback, an independent Standard Webhooks verifier, and job/secret shortcuts."""
+"""Helpers of the webhooks tests: settings, a clock the test moves, an independent
+Standard Webhooks verifier, and job/secret shortcuts (the receiver on loopback is
+tests/support/webhook_receiver.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request, Response
 from tests.conftest import User, make_settings, new_user
 
 from pictor.config import Settings
@@ -62,45 +60,6 @@ def webhook_service(runtime: Runtime) -> WebhookService:
     service = runtime.services["webhooks"]
     assert isinstance(service, WebhookService)
     return service
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.body)
-        return data
-
-
-class Receiver:
-    """A webhook endpoint on loopback answering with the statuses it is given (then 200).
-
-    Its path is unique, so deliveries left over by other tests (sent to a port that
-    happens to be reused) are answered 404 and not counted."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.statuses = list(statuses or [])
-        self.received: list[Received] = []
-        self.path = f"/hook/{uuid.uuid4().hex}"
-        self.base = ""
-        self.app = FastAPI()
-        self.app.post("/hook/{token}")(self.hook)
-
-    @property
-    def url(self) -> str:
-        return self.base + self.path
-
-    async def hook(self, token: str, request: Request) -> Response:
-        if f"/hook/{token}" != self.path:
-            return Response(status_code=404)
-        self.received.append(Received(dict(request.headers), await request.body()))
-        return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
-
-    def types(self) -> list[str]:
-        return sorted(r.payload["type"] for r in self.received)
 
 
 def verify_standard_webhook(

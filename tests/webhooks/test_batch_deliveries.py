@@ -10,13 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 from tests.conftest import new_user
-from tests.webhooks.support import (
-    Clock,
-    Receiver,
-    deliveries,
-    verify_standard_webhook,
-    webhook_service,
-)
+from tests.support.webhook_receiver import Receiver
+from tests.webhooks.support import Clock, deliveries, verify_standard_webhook, webhook_service
 
 from pictor.db.base import Base
 from pictor.runtime import Runtime

@@ -4,9 +4,9 @@ deliveries are 404 everywhere."""
 from __future__ import annotations
 
 import httpx
+from tests.support.webhook_receiver import Receiver
 from tests.webhooks.support import (
     Clock,
-    Receiver,
     deliveries,
     finished_job,
     user_with_secret,

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import delete
 from tests.conftest import POSTGRES_SERVER, create_postgres_database, drop_postgres_database
+from tests.support.webhook_receiver import Receiver
 from tests.webhooks.support import (
     Backend,
     Clock,
-    Receiver,
     deliveries,
     finished_job,
     user_with_secret,

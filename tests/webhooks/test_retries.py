@@ -10,9 +10,9 @@ from datetime import datetime
 
 import httpx
 from tests.support.gates import Gate
+from tests.support.webhook_receiver import Receiver
 from tests.webhooks.support import (
     Clock,
-    Receiver,
     deliveries,
     finished_job,
     user_with_secret,

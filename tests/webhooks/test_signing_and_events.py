@@ -8,9 +8,9 @@ import asyncio
 import httpx
 from tests.conftest import new_user
 from tests.support.gates import Gate
+from tests.support.webhook_receiver import Receiver
 from tests.webhooks.support import (
     Clock,
-    Receiver,
     deliveries,
     finished_job,
     user_with_secret,
