@@ -8,7 +8,9 @@ Fixtures (see .helper/WEB.md and docs/web.md):
 - ``page_at``: a Page at ``phone`` (390x844, touch) or ``desktop`` (1280x800) width;
   console errors and uncaught exceptions in the page fail the test; a failed test leaves
   a screenshot in ``test-artifacts/web/``;
-- ``signed_in(page, server)``: a new account signed in through the page;
+- ``signed_in(page, server)``: a new account signed in through the page (type ``SignIn``);
+- ``api_client_for(server, account)``: an API client signed in as that account (type
+  ``ApiClientFor``), closed after the test;
 - ``check_accessibility(page)``: axe-core (WCAG 2 A/AA) on the page as it is now.
 """
 
@@ -35,6 +37,10 @@ ARTIFACTS = ROOT / "test-artifacts" / "web"
 #: Credits a test account gets (admin adjustment on top of the signup grant).
 ACCOUNT_CREDITS = 100_000
 PASSWORD = "correct horse battery"
+
+#: The types of the ``signed_in`` and ``api_client_for`` fixtures.
+SignIn = Callable[[Page, PictorServer], tuple[str, str]]
+ApiClientFor = Callable[[PictorServer, tuple[str, str]], httpx.Client]
 
 #: Playwright waits (expect, clicks, navigations): generous, the CI machine is loaded.
 TIMEOUT_MS = 30_000
@@ -122,6 +128,25 @@ def new_account() -> Callable[[PictorServer], tuple[str, str]]:
     return create_account
 
 
+@pytest.fixture
+def api_client_for() -> Iterator[ApiClientFor]:
+    """An API client signed in as a test account (to read what the page should show)."""
+    clients: list[httpx.Client] = []
+
+    def make(server: PictorServer, account: tuple[str, str]) -> httpx.Client:
+        client = httpx.Client(base_url=server.url, timeout=60)
+        clients.append(client)
+        email, password = account
+        login = client.post("/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
 # ---------------------------------------------------------------- browser and pages
 
 
@@ -206,7 +231,7 @@ def sign_in_through_page(page: Page, server: PictorServer, account: tuple[str, s
 
 
 @pytest.fixture
-def signed_in() -> Callable[[Page, PictorServer], tuple[str, str]]:
+def signed_in() -> SignIn:
     def sign_in(page: Page, server: PictorServer) -> tuple[str, str]:
         account = create_account(server)
         sign_in_through_page(page, server, account)

@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
-from tests.web.media import (
+from tests.web.conftest import SignIn
+from tests.web.job_views import (
     BLOCK,
     DOT,
     JOB_TIMEOUT_MS,
@@ -22,7 +24,6 @@ from tests.web.media import (
 )
 from tests.web.server import PictorServer
 
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
 IMAGE_WIDTH = 320
 
 # Horizontal strokes (image px) through the middle of each mark; a 40 px brush covers it.
@@ -64,12 +65,12 @@ def _start(page: Page, server: PictorServer, sign_in: SignIn, tmp_path: Path) ->
     expect(page.get_by_role("img", name="Image to erase from: street.png")).to_be_visible()
 
 
-def _erase_and_get_result(page: Page) -> Locator:
-    page.get_by_role("button", name="Erase", exact=True).click()
+def _erased(page: Page) -> Image.Image:
+    """The job's result, once the page shows it, as the user's download gets it."""
     card = page.get_by_role("region", name="Erase: street.png")
     after = card.get_by_role("img", name="Erased: street.png")
     expect(after).to_be_visible(timeout=JOB_TIMEOUT_MS)
-    return after
+    return image_of(page, after)
 
 
 def test_a_painted_stroke_is_erased(
@@ -89,7 +90,8 @@ def test_a_painted_stroke_is_erased(
     expect(run).to_be_enabled()
     check_accessibility(page)
 
-    result = image_of(page, _erase_and_get_result(page))
+    run.click()
+    result = _erased(page)
     assert result.size == (320, 240)
     assert looks_like_background(mean_colour(result, DOT)), mean_colour(result, DOT)
     # Only the painted part changed: the orange block is still there.
@@ -125,10 +127,7 @@ def test_a_rectangle_typed_with_the_keyboard_is_erased(
     expect(page.get_by_text("Marked: 1 rectangle.")).to_be_visible()
 
     page.get_by_role("button", name="Erase", exact=True).press("Enter")
-    card = page.get_by_role("region", name="Erase: street.png")
-    after = card.get_by_role("img", name="Erased: street.png")
-    expect(after).to_be_visible(timeout=JOB_TIMEOUT_MS)
-    result = image_of(page, after)
+    result = _erased(page)
     assert looks_like_background(mean_colour(result, BLOCK)), mean_colour(result, BLOCK)
     assert mean_colour(result, DOT) == pytest.approx([20, 30, 120], abs=2)
 
@@ -172,7 +171,8 @@ def test_undo_takes_back_the_last_stroke(
     assert _overlay_alpha(page, *block_centre) == 0
 
     # The mask sent is the one on screen: the dot goes, the block stays.
-    result = image_of(page, _erase_and_get_result(page))
+    page.get_by_role("button", name="Erase", exact=True).click()
+    result = _erased(page)
     assert looks_like_background(mean_colour(result, DOT)), mean_colour(result, DOT)
     assert mean_colour(result, BLOCK) == pytest.approx([240, 120, 20], abs=2)
 

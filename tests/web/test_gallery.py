@@ -5,9 +5,7 @@ back, delete it for good (after the confirmation), and the empty states."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from tests.support.images import product_photo
+from tests.web.conftest import ApiClientFor, SignIn
+from tests.web.job_views import open_tool, wait_for_job
 from tests.web.server import PictorServer
-
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
-
-#: Jobs on a loaded 2-core machine: a deadline, not a measure.
-JOB_DEADLINE_S = 120.0
 
 
 @dataclass
@@ -32,48 +27,12 @@ class Made:
     logos: list[dict[str, object]]
 
 
-def _wait_for(client: httpx.Client, job_id: str) -> None:
-    deadline = time.monotonic() + JOB_DEADLINE_S
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] == "succeeded":
-            return
-        assert job["status"] in {"queued", "running"}, job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
-        threading.Event().wait(0.2)  # between two polls of a condition with a deadline
-
-
-def _signed_in_client(server: PictorServer, account: tuple[str, str]) -> httpx.Client:
-    client = httpx.Client(base_url=server.url, timeout=60)
-    email, password = account
-    login = client.post("/v1/auth/login", json={"email": email, "password": password})
-    assert login.status_code == 200, login.text
-    client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-    return client
-
-
 @pytest.fixture
-def api_client() -> Iterator[Callable[[PictorServer, tuple[str, str]], httpx.Client]]:
-    """An API client signed in as a test account (closed after the test)."""
-    clients: list[httpx.Client] = []
-
-    def make(server: PictorServer, account: tuple[str, str]) -> httpx.Client:
-        clients.append(_signed_in_client(server, account))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def made_by_api(
-    api_client: Callable[[PictorServer, tuple[str, str]], httpx.Client],
-) -> Callable[[PictorServer, tuple[str, str]], Made]:
+def made_by_api(api_client_for: ApiClientFor) -> Callable[[PictorServer, tuple[str, str]], Made]:
     """Two background removals and one logo, made through the API for a signed-in account."""
 
     def make(server: PictorServer, account: tuple[str, str]) -> Made:
-        client = api_client(server, account)
+        client = api_client_for(server, account)
         jobs = []
         for width in (320, 200):
             files = {"file": ("photo.png", product_photo(width, 240, "PNG"), "image/png")}
@@ -83,7 +42,7 @@ def made_by_api(
         logo = {"business_name": "Golden Crust", "business_type": "bakery", "variants": 1}
         jobs.append(client.post("/v1/jobs", json={"kind": "logo", "params": logo}).json()["id"])
         for job_id in jobs:
-            _wait_for(client, job_id)
+            wait_for_job(client, job_id)
         items = client.get("/v1/gallery?limit=100").json()["data"]
         return Made(
             client,
@@ -95,8 +54,7 @@ def made_by_api(
 
 
 def open_gallery(page: Page) -> Locator:
-    page.get_by_role("navigation", name="Tools").get_by_role("link", name="Gallery").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Gallery")
+    open_tool(page, "Gallery")
     return page.get_by_role("list", name="Your images")
 
 
@@ -253,12 +211,13 @@ def test_load_more_pages_through_a_long_gallery(
     page_at: Page,
     pictor_server: PictorServer,
     signed_in: SignIn,
-    api_client: Callable[[PictorServer, tuple[str, str]], httpx.Client],
+    api_client_for: ApiClientFor,
 ) -> None:
     page = page_at
-    client = api_client(pictor_server, signed_in(page, pictor_server))
+    client = api_client_for(pictor_server, signed_in(page, pictor_server))
     logo = {"business_name": "Blue Peak", "variants": 6}
-    _wait_for(client, client.post("/v1/jobs", json={"kind": "logo", "params": logo}).json()["id"])
+    job = client.post("/v1/jobs", json={"kind": "logo", "params": logo}).json()
+    wait_for_job(client, job["id"])
     items = client.get("/v1/gallery?limit=100").json()["data"]
     assert len(items) > 24  # more than one page of the view
     grid = open_gallery(page)

@@ -16,12 +16,18 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 from tests.generate.fakes import PNG, FakeGemini
-from tests.support.images import product_photo
-from tests.web.job_views import JOB_TIMEOUT_MS, choose_file, image_of, open_tool
+from tests.web.conftest import SignIn
+from tests.web.job_views import (
+    JOB_TIMEOUT_MS,
+    choose_files,
+    gemini_settings,
+    image_of,
+    open_tool,
+    product_photo_png,
+)
 from tests.web.server import PictorServer
 from tests.web.threaded import threaded_server
 
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
 ENGINE = "gemini:gemini-2.5-flash-image"
 
 
@@ -38,11 +44,7 @@ def server(
     start_pictor: Callable[..., contextlib.AbstractContextManager[PictorServer]],
     gemini: FakeGemini,
 ) -> Iterator[PictorServer]:
-    env = {
-        "PICTOR_PROVIDERS_GEMINI_API_KEY": gemini.key,
-        "PICTOR_PROVIDERS_GEMINI_BASE_URL": gemini.url,
-    }
-    with start_pictor(env) as started:
+    with start_pictor(gemini_settings(gemini)) as started:
         yield started
 
 
@@ -113,8 +115,7 @@ def test_a_generated_image_appears_with_its_engine(
 def test_an_edit_sends_the_image_and_its_mask(
     page_at: Page, server: PictorServer, fake: FakeGemini, signed_in: SignIn, tmp_path: Path
 ) -> None:
-    photo = tmp_path / "beach.png"
-    photo.write_bytes(product_photo(200, 150, "PNG"))
+    photo = product_photo_png(tmp_path / "beach.png", 200, 150)
     mask = tmp_path / "mask.png"
     Image.new("L", (200, 150), 0).save(mask)
     page = page_at
@@ -122,8 +123,8 @@ def test_an_edit_sends_the_image_and_its_mask(
     open_tool(page, "Generate & edit")
     form = page.get_by_role("form", name="Describe the image")
     form.get_by_label("Edit my images with words").check()
-    choose_file(page, "choose files (images to edit)", photo)
-    choose_file(page, "choose a file (mask)", mask)
+    choose_files(page, [photo], "choose files (images to edit)")
+    choose_files(page, [mask], "choose a file (mask)")
     form.get_by_label("What to make").fill("make the sky stormy")
     form.get_by_role("button", name="Edit", exact=True).click()
 

@@ -23,12 +23,19 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from tests.generate.fakes import Reply
 from tests.localize.localize_fakes import LocalizeGemini, colour_for, safety_block
-from tests.support.images import product_photo
-from tests.web.job_views import JOB_TIMEOUT_MS, choose_file, fetched, image_of, open_tool
+from tests.web.conftest import SignIn
+from tests.web.job_views import (
+    JOB_TIMEOUT_MS,
+    choose_files,
+    gemini_settings,
+    image_at,
+    image_of,
+    open_tool,
+    product_photo_png,
+    wait_until_done,
+)
 from tests.web.server import PictorServer
 from tests.web.threaded import threaded_server
-
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
 
 
 class GatedGemini(LocalizeGemini):
@@ -72,11 +79,7 @@ def server(
     start_pictor: Callable[..., contextlib.AbstractContextManager[PictorServer]],
     gemini: GatedGemini,
 ) -> Iterator[PictorServer]:
-    env = {
-        "PICTOR_PROVIDERS_GEMINI_API_KEY": gemini.key,
-        "PICTOR_PROVIDERS_GEMINI_BASE_URL": gemini.url,
-    }
-    with start_pictor(env) as started:
+    with start_pictor(gemini_settings(gemini)) as started:
         yield started
 
 
@@ -92,9 +95,7 @@ def fake(gemini: GatedGemini) -> Iterator[GatedGemini]:
 
 
 def _ad(tmp_path: Path) -> Path:
-    path = tmp_path / "summer-ad.png"
-    path.write_bytes(product_photo(400, 300, "PNG"))
-    return path
+    return product_photo_png(tmp_path / "summer-ad.png", 400, 300)
 
 
 def _pick_markets(page: Page) -> None:
@@ -131,7 +132,7 @@ def test_two_markets_arrive_one_by_one_and_download_as_a_zip(
     page = page_at
     signed_in(page, server)
     open_tool(page, "Localize")
-    choose_file(page, "choose a file (ad image)", _ad(tmp_path))
+    choose_files(page, [_ad(tmp_path)], "choose a file (ad image)")
     _pick_markets(page)
     options = page.get_by_role("group", name="Options")
     expect(options.get_by_label("Engine")).to_have_value("gemini")  # set up on this server
@@ -144,7 +145,7 @@ def test_two_markets_arrive_one_by_one_and_download_as_a_zip(
     japan = card.get_by_role("article", name="Japan")
     germany = card.get_by_role("article", name="Germany")
     # Japan is made while Germany's answer is held: each market shows its own state.
-    expect(japan.get_by_text("Done", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    wait_until_done(japan)
     assert fake.arrived["German"].wait(60)
     expect(germany.get_by_text("Making it…")).to_be_visible()
     expect(japan.get_by_text(re.compile("^Ready; the image shows here"))).to_be_visible()
@@ -162,7 +163,7 @@ def test_two_markets_arrive_one_by_one_and_download_as_a_zip(
         expect(thumb).to_be_visible()
         assert _close(_colour(image_of(page, thumb)), colour_for(language))
         link = market.get_by_role("link", name=f"Download {name} (PNG)")
-        image = Image.open(io.BytesIO(fetched(page, link.get_attribute("href"))))
+        image = image_at(page, link.get_attribute("href"))
         assert image.size == (256, 256)  # 1:1 at the fake's scale of 1K
         assert _colour(image) == colour_for(language)
 
@@ -192,7 +193,7 @@ def test_a_market_that_fails_shows_its_error_beside_the_one_that_worked(
     page = page_at
     signed_in(page, server)
     open_tool(page, "Localize")
-    choose_file(page, "choose a file (ad image)", _ad(tmp_path))
+    choose_files(page, [_ad(tmp_path)], "choose a file (ad image)")
     _pick_markets(page)
     page.get_by_role("button", name="Localize", exact=True).click()
 
@@ -222,7 +223,7 @@ def test_submitting_without_a_market_says_so(
     page = page_at
     signed_in(page, server)
     open_tool(page, "Localize")
-    choose_file(page, "choose a file (ad image)", _ad(tmp_path))
+    choose_files(page, [_ad(tmp_path)], "choose a file (ad image)")
     page.get_by_role("button", name="Localize", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Tick at least one market.")
     assert fake.seen == []

@@ -3,18 +3,16 @@ download one PNG and the brand kit, and read the API's message for a bad brief."
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections.abc import Callable
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
-from tests.web.job_views import JOB_TIMEOUT_MS, fetched, open_tool
+from tests.web.conftest import SignIn
+from tests.web.job_views import fetched, image_at, open_tool, wait_until_done
 from tests.web.server import PictorServer
 
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
 HEX = r"#[0-9a-f]{6}"
 
 
@@ -42,7 +40,7 @@ def test_logos_show_their_palettes_and_the_brand_kit_downloads(
     page.get_by_role("button", name="Design logos").click()
 
     card = page.get_by_role("region", name="Logos for “Golden Crust”")
-    expect(card.get_by_text("Done", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    wait_until_done(card)
     expect(card.get_by_role("progressbar")).to_have_js_property("value", 100)
     grid = card.get_by_role("list", name="Logo variants for Golden Crust")
     expect(grid.get_by_role("article")).to_have_count(3)
@@ -70,7 +68,7 @@ def test_logos_show_their_palettes_and_the_brand_kit_downloads(
         shown_svgs[number] = svg
 
     png_link = grid.get_by_role("link", name="Download variant 2 as PNG 512 px, transparent")
-    png = Image.open(io.BytesIO(fetched(page, png_link.get_attribute("href"))))
+    png = image_at(page, png_link.get_attribute("href"))
     assert max(png.size) == 512 and png.mode == "RGBA"
     assert png.getchannel("A").getpixel((0, 0)) == 0  # transparent around the logo
 

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
-from tests.support.images import product_photo
-from tests.web.media import JOB_TIMEOUT_MS, choose_files, image_of, open_tool
+from tests.web.conftest import SignIn
+from tests.web.job_views import (
+    JOB_TIMEOUT_MS,
+    choose_files,
+    image_of,
+    open_tool,
+    product_photo_png,
+    wait_until_done,
+)
 from tests.web.server import PictorServer
-
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
-
-
-def _photo(path: Path) -> Path:
-    path.write_bytes(product_photo(320, 240, "PNG"))  # a red box on a plain light background
-    return path
 
 
 def _corner_of_stage(stage: Locator) -> np.ndarray:
@@ -40,11 +40,11 @@ def test_a_photo_loses_its_background_and_compares_by_keyboard(
     page = page_at
     signed_in(page, pictor_server)
     open_tool(page, "Remove background")
-    choose_files(page, [_photo(tmp_path / "bottle.png")])
+    choose_files(page, [product_photo_png(tmp_path / "bottle.png")])
     page.get_by_role("button", name="Remove background").click()
 
     card = page.get_by_role("region", name="Image 1: bottle.png")
-    expect(card.get_by_text("Done", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    wait_until_done(card)
     expect(card.get_by_role("progressbar")).to_have_js_property("value", 100)
     after = card.get_by_role("img", name="Background removed: bottle.png")
     expect(after).to_be_visible()
@@ -83,7 +83,8 @@ def test_two_photos_cropped_onto_a_colour(
     page = page_at
     signed_in(page, pictor_server)
     open_tool(page, "Remove background")
-    choose_files(page, [_photo(tmp_path / "one.png"), _photo(tmp_path / "two.png")])
+    photos = [product_photo_png(tmp_path / name) for name in ("one.png", "two.png")]
+    choose_files(page, photos)
     page.get_by_label("Subject on a colour").check()
     page.get_by_label("Background colour").fill("#00a050")
     page.get_by_label("Crop to the subject").check()

@@ -8,44 +8,20 @@ import base64
 import re
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-import pytest
 from playwright.sync_api import Locator, Page, expect
 from tests.support.images import product_photo
+from tests.web.conftest import ApiClientFor, SignIn
+from tests.web.job_views import (
+    JOB_TIMEOUT_MS,
+    fetched,
+    open_tool,
+    product_photo_png,
+    wait_for_job,
+)
 from tests.web.server import PictorServer
-
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
-
-#: A job's run on a loaded 2-core machine: a deadline, not a measure.
-JOB_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def api_as() -> Iterator[Callable[[PictorServer, tuple[str, str]], httpx.Client]]:
-    """An API client signed in as a test account (to read what the page should show)."""
-    clients: list[httpx.Client] = []
-
-    def make(server: PictorServer, account: tuple[str, str]) -> httpx.Client:
-        client = httpx.Client(base_url=server.url, timeout=60)
-        clients.append(client)
-        email, password = account
-        login = client.post("/v1/auth/login", json={"email": email, "password": password})
-        assert login.status_code == 200, login.text
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-def open_studio(page: Page) -> None:
-    page.get_by_role("navigation", name="Tools").get_by_role("link", name="Studio chat").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Studio chat")
 
 
 def assistant_answer(page: Page) -> Locator:
@@ -60,7 +36,7 @@ def test_a_logo_request_answers_with_logos_in_the_thread(
 ) -> None:
     page = page_at
     signed_in(page, pictor_server)
-    open_studio(page)
+    open_tool(page, "Studio chat")
     thread = page.get_by_role("log", name="Messages")
     expect(thread).to_contain_text("Say what you would like")
 
@@ -98,9 +74,8 @@ def test_an_attached_photo_loses_its_background(
 ) -> None:
     page = page_at
     signed_in(page, pictor_server)
-    open_studio(page)
-    photo = tmp_path / "bottle.png"
-    photo.write_bytes(product_photo(320, 240, "PNG"))
+    open_tool(page, "Studio chat")
+    photo = product_photo_png(tmp_path / "bottle.png")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Attach images").click()
     chooser.value.set_files(str(photo))
@@ -124,8 +99,7 @@ def test_an_attached_photo_loses_its_background(
     result = answer.get_by_role("img", name="Image without its background 1, 320\u00d7240")
     expect(result).to_be_visible()
     src = result.get_attribute("src") or ""
-    png = page.request.get(src)
-    assert png.ok and png.body()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert fetched(page, src)[:8] == b"\x89PNG\r\n\x1a\n"
     expect(answer.get_by_role("link", name="Download 1")).to_have_attribute("href", src)
     expect(page.get_by_role("list", name="Images to send")).to_be_hidden()
     check_accessibility(page)
@@ -135,11 +109,11 @@ def test_a_refused_message_shows_the_apis_reason(
     page_at: Page,
     pictor_server: PictorServer,
     signed_in: SignIn,
-    api_as: Callable[[PictorServer, tuple[str, str]], httpx.Client],
+    api_client_for: ApiClientFor,
 ) -> None:
     page = page_at
     account = signed_in(page, pictor_server)
-    open_studio(page)
+    open_tool(page, "Studio chat")
     message = page.get_by_role("textbox", name="Message")
     message.fill("make a picture of a cat in the snow")
     page.get_by_role("button", name="Send").click()
@@ -147,7 +121,7 @@ def test_a_refused_message_shows_the_apis_reason(
     answer = assistant_answer(page)
     expect(answer).to_contain_text("Error code: provider_not_configured")
     # The words are the API's: the same message as the stored assistant message's error.
-    client = api_as(pictor_server, account)
+    client = api_client_for(pictor_server, account)
     session_id = client.get("/v1/studio/sessions").json()["data"][0]["id"]
     stored = client.get(f"/v1/studio/sessions/{session_id}").json()["messages"][-1]
     assert stored["status"] == "failed"
@@ -159,15 +133,15 @@ def test_the_thread_follows_the_session_and_comes_back(
     page_at: Page,
     pictor_server: PictorServer,
     signed_in: SignIn,
-    api_as: Callable[[PictorServer, tuple[str, str]], httpx.Client],
+    api_client_for: ApiClientFor,
     check_accessibility: Callable[[Page], None],
 ) -> None:
     page = page_at
     account = signed_in(page, pictor_server)
-    client = api_as(pictor_server, account)
+    client = api_client_for(pictor_server, account)
     first = client.post("/v1/studio/sessions", json={"title": "Bakery launch"}).json()
     second = client.post("/v1/studio/sessions", json={"title": "Spring ads"}).json()
-    open_studio(page)
+    open_tool(page, "Studio chat")
     sessions = page.get_by_role("region", name="Conversations")
     expect(sessions.get_by_role("button", name=re.compile("^Spring ads"))).to_be_visible()
     bakery = sessions.get_by_role("button", name=re.compile("^Bakery launch"))
@@ -217,7 +191,7 @@ def test_images_are_attached_by_paste_and_drop(
 ) -> None:
     page = page_at
     signed_in(page, pictor_server)
-    open_studio(page)
+    open_tool(page, "Studio chat")
     png = base64.b64encode(product_photo(160, 120, "PNG")).decode()
     page.get_by_role("textbox", name="Message").focus()
     page.evaluate(_DELIVER, [".studio-composer textarea", "paste", png, "pasted.png"])
@@ -295,8 +269,8 @@ def test_a_waiting_job_shows_its_progress_and_can_be_canceled(
                 body = {"kind": "test_steps", "params": {"port": gate.port, "steps": 1}}
                 blockers.append(admin.post("/v1/jobs", json=body).json()["id"])
             for job_id in blockers:
-                _until_running(admin, job_id)
-            open_studio(page)
+                wait_for_job(admin, job_id, "running")
+            open_tool(page, "Studio chat")
             message = page.get_by_role("textbox", name="Message")
             message.fill("make a logo for Acme Bakery")
             message.press("Enter")
@@ -312,10 +286,3 @@ def test_a_waiting_job_shows_its_progress_and_can_be_canceled(
             expect(answer.get_by_role("img")).to_have_count(0)
     finally:
         gate.close()
-
-
-def _until_running(client: httpx.Client, job_id: str) -> None:
-    deadline = time.monotonic() + JOB_TIMEOUT_MS / 1000
-    while client.get(f"/v1/jobs/{job_id}").json()["status"] != "running":
-        assert time.monotonic() < deadline, f"{job_id} did not start"
-        threading.Event().wait(0.1)  # between two polls of a condition with a deadline

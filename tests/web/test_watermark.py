@@ -10,23 +10,22 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from tests.web.media import (
+from tests.web.conftest import SignIn
+from tests.web.job_views import (
     BLOCK,
     DOT,
-    JOB_TIMEOUT_MS,
     choose_files,
     image_of,
     looks_like_background,
     marked_photo,
     mean_colour,
     open_tool,
+    wait_until_done,
     write_png,
 )
 from tests.web.server import PictorServer
 
 from pictor.engines.inpaint.templates import builtin_templates
-
-SignIn = Callable[[Page, PictorServer], tuple[str, str]]
 
 #: A white caption in the bottom-right corner: inside a 20 % x 10 % box of 320 x 240.
 CAPTION = (274, 220, 36, 14)
@@ -63,7 +62,7 @@ def test_a_corner_box_comes_off_two_images(
     page.get_by_role("button", name="Remove watermark").click()
 
     card = page.get_by_role("region", name="Remove watermark: 2 images")
-    expect(card.get_by_text("Done", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    wait_until_done(card)
     results = []
     for index, name in [(1, "dot.png"), (2, "block.png")]:
         after = card.get_by_role("img", name=f"Cleaned {index}: {name}")
@@ -106,7 +105,7 @@ def test_the_built_in_template_is_found_and_removed(
     page.get_by_role("button", name="Remove watermark").click()
 
     card = page.get_by_role("region", name="Remove watermark: 2 images")
-    expect(card.get_by_text("Done", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    wait_until_done(card)
     expect(card.get_by_text("Watermark found (score", exact=False)).to_have_count(1)
     expect(card.get_by_text("No watermark found: this image is unchanged.")).to_be_visible()
 
