@@ -9,9 +9,8 @@ database does not have.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -28,7 +27,6 @@ FINAL_EVENT_TYPES = frozenset({"succeeded", "failed", "canceled"})
 #: live delivery had a hole, so followers read what they missed from the database.
 RESYNC = "pictor.resync"
 _OUTBOX = "pictor_outbox"
-log = logging.getLogger("pictor.events")
 T = TypeVar("T")
 
 
@@ -52,6 +50,17 @@ class Event:
             "data": self.data,
             "created_at": self.created_at.isoformat(),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """The event :meth:`to_dict` gave (once through JSON)."""
+        return cls(
+            job_id=data["job_id"],
+            seq=int(data["seq"]),
+            type=data["type"],
+            data=data["data"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+        )
 
 
 class EventBus(Protocol):
@@ -281,25 +290,3 @@ async def stored_events(session: AsyncSession, job_id: str, after_seq: int = 0) 
         .order_by(JobEvent.seq)
     )
     return [Event(r.job_id, r.seq, r.type, r.data, r.created_at) for r in rows]
-
-
-async def wait_subscribed(subscribed: asyncio.Event, wait_s: float, what: str) -> None:
-    """Wait a little for a cross-node bus's first subscription; it keeps trying after."""
-    try:
-        await asyncio.wait_for(subscribed.wait(), wait_s)
-    except TimeoutError:
-        log.warning("event bus: %s not reachable yet; retrying in the background", what)
-
-
-async def drain_and_cancel(tasks: list[asyncio.Task[None]], idle: asyncio.Event) -> None:
-    """Stop a cross-node bus: give its sender 2 s to send what is left, then cancel its
-    tasks and forget them."""
-    if tasks:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(idle.wait(), 2.0)
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with suppress(asyncio.CancelledError):
-            await task
-    tasks.clear()
