@@ -11,6 +11,7 @@ import httpx
 import pytest
 from tests.support.gates import Gate
 from tests.support.server import ServerProcess, free_port
+from tests.support.sse import sse_events
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,11 +50,7 @@ async def test_a_job_running_when_the_server_is_killed_finishes_once_after_resta
         assert second.tag == "attempt-2"
         await second.release()
         async with client.stream("GET", f"/v1/jobs/{job['id']}/events") as stream:
-            types = [
-                line.removeprefix("event: ")
-                async for line in stream.aiter_lines()
-                if line.startswith("event: ")
-            ]
+            types = [event["event"] async for event in sse_events(stream)]
         final = (await client.get(f"/v1/jobs/{job['id']}")).json()
     assert final["status"] == "succeeded"
     assert final["attempts"] == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -13,36 +12,13 @@ from fastapi import FastAPI
 from tests.conftest import User
 from tests.support.gates import Gate
 from tests.support.server import live_server
+from tests.support.sse import read_until, sse_events
 
 
 @pytest.fixture
 async def live(app: FastAPI) -> AsyncIterator[str]:
     async with live_server(app) as url:
         yield url
-
-
-async def sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
-    """Parse a text/event-stream into {"id", "event", "data"} dicts."""
-    event: dict[str, Any] = {}
-    async for line in response.aiter_lines():
-        if line == "":
-            if "event" in event:
-                yield event
-            event = {}
-        elif line.startswith(("id: ", "event: ")):
-            key, _, value = line.partition(": ")
-            event[key] = value
-        elif line.startswith("data: "):
-            event["data"] = json.loads(line[6:])
-
-
-async def read_until(stream: AsyncIterator[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
-    seen = []
-    async for event in stream:
-        seen.append(event)
-        if event["data"]["data"].get("stage") == stage:
-            return seen
-    raise AssertionError(f"stream ended before {stage!r}: {seen}")
 
 
 async def test_sse_streams_progress_live_and_a_reconnect_with_last_event_id_misses_nothing(

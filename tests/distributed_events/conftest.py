@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from redis.asyncio import Redis
 from tests.conftest import (
@@ -204,30 +202,6 @@ async def kill_connections(bus: RedisEventBus | PostgresEventBus, role: str) -> 
         return killed
     finally:
         await admin.aclose()
-
-
-async def sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
-    """Parse a text/event-stream into {"id", "event", "data"} dicts."""
-    event: dict[str, Any] = {}
-    async for line in response.aiter_lines():
-        if line == "":
-            if "event" in event:
-                yield event
-            event = {}
-        elif line.startswith(("id: ", "event: ")):
-            key, _, value = line.partition(": ")
-            event[key] = value
-        elif line.startswith("data: "):
-            event["data"] = json.loads(line[6:])
-
-
-async def read_until(stream: AsyncIterator[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
-    seen = []
-    async for event in stream:
-        seen.append(event)
-        if event["data"]["data"].get("stage") == stage:
-            return seen
-    raise AssertionError(f"stream ended before {stage!r}: {seen}")
 
 
 def seqs(events: list[dict[str, Any]]) -> list[int]:

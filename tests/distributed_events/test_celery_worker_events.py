@@ -17,9 +17,10 @@ from tests.conftest import (
     new_user,
 )
 from tests.distributed.conftest import WorkerProcess, cluster_env, settings_from_env
-from tests.distributed_events.conftest import read_until, seqs, sse_events
+from tests.distributed_events.conftest import seqs
 from tests.support.gates import Gate
 from tests.support.server import live_server
+from tests.support.sse import read_until, sse_events
 
 from pictor.api.app import create_app
 from pictor.jobs.events_redis import RedisEventBus

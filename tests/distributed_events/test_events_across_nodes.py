@@ -10,14 +10,9 @@ from typing import Any
 import httpx
 import websockets
 from tests.conftest import User
-from tests.distributed_events.conftest import (
-    Nodes,
-    kill_connections,
-    read_until,
-    seqs,
-    sse_events,
-)
+from tests.distributed_events.conftest import Nodes, kill_connections, seqs
 from tests.support.gates import Gate
+from tests.support.sse import read_until, sse_events
 
 from pictor.jobs.events import Event
 

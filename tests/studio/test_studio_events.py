@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import Connection
 from tests.conftest import User
 from tests.studio.support import new_session, send, studio, upload_png
 from tests.support.server import live_server
+from tests.support.sse import sse_events
 
 from pictor.ids import new_id
 from pictor.runtime import Runtime
@@ -24,21 +24,6 @@ from pictor.studio.stream import follow_session
 async def live(app: FastAPI) -> AsyncIterator[str]:
     async with live_server(app) as url:
         yield url
-
-
-async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """Parse a text/event-stream into {"id", "event", "data"} dicts."""
-    event: dict[str, Any] = {}
-    async for line in lines:
-        if line == "":
-            if "event" in event:
-                yield event
-            event = {}
-        elif line.startswith(("id: ", "event: ")):
-            key, _, value = line.partition(": ")
-            event[key] = value
-        elif line.startswith("data: "):
-            event["data"] = json.loads(line[6:])
 
 
 async def until_ended(
