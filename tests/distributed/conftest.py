@@ -22,11 +22,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Connection, update
 from tests.conftest import (
     POSTGRES_SERVER,
     User,
@@ -38,6 +40,8 @@ from tests.support.server import ROOT
 
 from pictor.api.app import create_app
 from pictor.config import Settings
+from pictor.db.base import utcnow
+from pictor.jobs.models import Job
 from pictor.runtime import Runtime, build_runtime
 
 BROKERS = {
@@ -156,6 +160,19 @@ class Cluster:
         response = await self.client.post("/v1/jobs", json=body, headers=user.headers)
         assert response.status_code in (200, 201, 202), response.text
         return str(response.json()["id"])
+
+
+async def lose_its_worker(runtime: Runtime, job_id: str) -> None:
+    """The job was claimed by a worker that died: running, its lease over."""
+
+    def lost(conn: Connection) -> None:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status="running", attempts=1, lease_expires_at=utcnow() - timedelta(1))
+        )
+
+    await runtime.db.write(lost)
 
 
 def cluster_env(broker: str, database_url: str, data_dir: Path, secret: str) -> dict[str, str]:

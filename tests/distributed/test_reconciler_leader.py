@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 from tests.conftest import (
     POSTGRES_SERVER,
     create_postgres_database,
@@ -18,10 +17,10 @@ from tests.conftest import (
     make_settings,
     new_user,
 )
+from tests.distributed.conftest import lose_its_worker
 
 from pictor.api.app import create_app
 from pictor.credits.audit import check
-from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.jobs.events import LocalEventBus
 from pictor.jobs.models import Job, JobEvent
@@ -83,15 +82,7 @@ async def _job_whose_worker_died(runtime: Runtime) -> str:
         body = {"kind": "test_flaky", "input": [], "params": {"fail_times": 0}}
         response = await client.post("/v1/jobs", json=body, headers=user.headers)
     job_id = str(response.json()["id"])
-
-    def claimed_then_lost(conn: Connection) -> None:
-        conn.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status="running", attempts=1, lease_expires_at=utcnow() - timedelta(1))
-        )
-
-    await runtime.db.write(claimed_then_lost)
+    await lose_its_worker(runtime, job_id)
     return job_id
 
 

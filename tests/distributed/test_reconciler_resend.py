@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 from tests.conftest import (
     POSTGRES_SERVER,
     User,
@@ -31,7 +31,13 @@ from tests.conftest import (
     drop_postgres_database,
     new_user,
 )
-from tests.distributed.conftest import BROKERS, WorkerProcess, cluster_env, settings_from_env
+from tests.distributed.conftest import (
+    BROKERS,
+    WorkerProcess,
+    cluster_env,
+    lose_its_worker,
+    settings_from_env,
+)
 
 from pictor.api.app import create_app
 from pictor.credits.audit import check
@@ -108,19 +114,6 @@ class Clock:
         return self.now
 
 
-async def _lose_its_worker(runtime: Runtime, job_id: str) -> None:
-    """The job was claimed by a worker that died: running, its lease over."""
-
-    def lost(conn: Connection) -> None:
-        conn.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status="running", attempts=1, lease_expires_at=utcnow() - timedelta(1))
-        )
-
-    await runtime.db.write(lost)
-
-
 def _runs(job_ids: list[str]) -> Any:
     def read(conn: Connection) -> dict[str, tuple[str, int, dict[str, int]]]:
         jobs = conn.execute(
@@ -153,7 +146,7 @@ async def test_a_long_backlog_gets_one_message_per_job_per_period_and_runs_once(
     user = await new_user(node.runtime)
     ids = [await node.submit(user) for _ in range(JOBS)]
     lost = ids[-1]
-    await _lose_its_worker(node.runtime, lost)
+    await lose_its_worker(node.runtime, lost)
     assert await node.waiting_messages() == JOBS  # the submits' own sends
 
     clock = Clock(utcnow())
