@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
+from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,7 +33,8 @@ def content_security_policy(img_origins: tuple[str, ...] = ()) -> str:
 
 
 class _PageHeaders:
-    """Security headers and no-cache revalidation on the page's own files."""
+    """Security headers and no-cache revalidation on the page and its files: the one place
+    that sets them."""
 
     def __init__(self, app: ASGIApp, csp: str) -> None:
         self.app = app
@@ -53,17 +55,15 @@ class _PageHeaders:
 
 
 def install(app: FastAPI, *, img_origins: tuple[str, ...] = ()) -> None:
-    """Serve the page at ``/`` and its files under ``/ui/``."""
+    """Serve the page at ``/`` and its files under ``/ui/``, both with the page's headers."""
     csp = content_security_policy(img_origins)
     index = STATIC_DIR / "index.html"
 
-    @app.get("/", include_in_schema=False)
-    async def studio_page() -> Response:
-        response = FileResponse(index, media_type="text/html; charset=utf-8")
-        response.headers["content-security-policy"] = csp
-        response.headers["x-content-type-options"] = "nosniff"
-        response.headers["referrer-policy"] = "no-referrer"
-        response.headers["cache-control"] = "no-cache"
-        return response
+    async def studio_page(scope: Scope, receive: Receive, send: Send) -> None:
+        page = FileResponse(index, media_type="text/html; charset=utf-8")
+        await page(scope, receive, send)
 
+    app.router.routes.append(
+        Route("/", _PageHeaders(studio_page, csp), methods=["GET"], include_in_schema=False)
+    )
     app.mount("/ui", _PageHeaders(StaticFiles(directory=STATIC_DIR), csp), name="ui")
