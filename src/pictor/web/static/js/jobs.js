@@ -1,7 +1,7 @@
 // Jobs from the page: create one, follow its Server-Sent Events, show it as a card.
 
 import { api, ApiError, authorization, creditsChanged } from './api.js';
-import { h, errorBox, replace } from './ui.js';
+import { h, errorBox, replace, uid } from './ui.js';
 
 export const FINAL_EVENTS = new Set(['succeeded', 'failed', 'canceled']);
 
@@ -96,6 +96,37 @@ export async function followJob(jobId, onEvent, { signal } = {}) {
   return final.data;
 }
 
+/** A Cancel button for a job: says "Canceling…" in `stage`, or shows why not in `problem`. */
+export function cancelButton(jobId, { stage, problem, className }) {
+  const button = h('button', { type: 'button', class: className }, 'Cancel');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await cancelJob(jobId);
+      stage.textContent = 'Canceling…';
+    } catch (error) {
+      replace(problem, errorBox(error));
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/**
+ * Shows a job's event on its progress `bar` and `stage` text: a progress event's share
+ * and stage, `running` (the text for a running job), or that it is tried again.
+ */
+export function showProgress(event, { bar, stage, running }) {
+  if (event.type === 'progress') {
+    bar.value = event.data.progress;
+    stage.textContent = event.data.stage || 'Working…';
+  } else if (event.type === 'running') {
+    stage.textContent = running;
+  } else if (event.type === 'retrying' || event.type === 'requeued') {
+    stage.textContent = 'Trying again…';
+  }
+}
+
 const STATUS_TEXT = {
   queued: 'Waiting for a worker…',
   running: 'Running…',
@@ -114,37 +145,19 @@ const STATUS_TEXT = {
 export function jobCard(job, { title, onFinal, onEvent, signal } = {}) {
   const stage = h('p', { class: 'job-stage' }, STATUS_TEXT[job.status] || job.status);
   const bar = h('progress', { max: 100, value: job.progress || 0, 'aria-label': `${title || job.kind} progress` });
-  const cancel = h('button', { type: 'button', class: 'secondary job-cancel' }, 'Cancel');
   const problem = h('div', { class: 'job-problem' });
+  const cancel = cancelButton(job.id, { stage, problem, className: 'secondary job-cancel' });
   const result = h('div', { class: 'job-result' });
   const card = h('section', { class: 'job-card', 'aria-label': title || job.kind, dataset: { jobId: job.id, status: job.status } },
     h('header', { class: 'job-head' }, h('h3', {}, title || job.kind), cancel),
     stage, bar, problem, result);
   card.result = result;
 
-  cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
-    try {
-      await cancelJob(job.id);
-      stage.textContent = 'Canceling…';
-    } catch (error) {
-      replace(problem, errorBox(error));
-      cancel.disabled = false;
-    }
-  });
-
   const setStatus = (status) => { card.dataset.status = status; };
   card.done = followJob(job.id, (event) => {
     if (onEvent) onEvent(event, card);
-    if (event.type === 'progress') {
-      bar.value = event.data.progress;
-      stage.textContent = event.data.stage || 'Working…';
-    } else if (event.type === 'running') {
-      setStatus('running');
-      stage.textContent = STATUS_TEXT.running;
-    } else if (event.type === 'retrying' || event.type === 'requeued') {
-      stage.textContent = 'Trying again…';
-    }
+    if (event.type === 'running') setStatus('running');
+    showProgress(event, { bar, stage, running: STATUS_TEXT.running });
   }, { signal }).then(async (final) => {
     cancel.hidden = true;
     setStatus(final.type);
@@ -187,6 +200,22 @@ export function outputGallery(job, { altPrefix } = {}) {
         output.engine ? h('span', { class: 'engine' }, ` made by ${output.engine}`) : null));
   });
   return h('div', { class: 'outputs' }, items);
+}
+
+/**
+ * A section of job cards under an <h2> title, newest first; `emptyText` shows until the
+ * first card. `.add(card)` puts a card at the top.
+ */
+export function jobResults({ title, className, emptyText }) {
+  const headingId = uid(className);
+  const heading = h('h2', { id: headingId }, title);
+  const empty = h('p', { class: 'hint' }, emptyText);
+  const section = h('section', { class: className, 'aria-labelledby': headingId }, heading, empty);
+  section.add = (card) => {
+    empty.remove();
+    heading.after(card);
+  };
+  return section;
 }
 
 /** Submit a job and return its card in one go; errors of the submit are thrown. */

@@ -3,7 +3,7 @@
 // reason it failed). Used by views/studio.js.
 
 import { api } from './api.js';
-import { cancelJob, followJob } from './jobs.js';
+import { cancelButton, followJob, showProgress } from './jobs.js';
 import { h, errorBox, replace } from './ui.js';
 
 /** What a message was understood as, in plain words. */
@@ -96,33 +96,9 @@ function progressBlock(message) {
   const stage = h('p', { class: 'msg-stage' }, STAGE_TEXT.queued);
   const bar = h('progress', { max: 100, value: 0, 'aria-label': `Progress of ${INTENT_WORDS[message.intent] || 'the job'}` });
   const problem = h('div');
-  const cancel = h('button', {
-    type: 'button', class: 'secondary small',
-    onclick: async () => {
-      cancel.disabled = true;
-      try {
-        await cancelJob(message.job_id);
-        stage.textContent = 'Canceling…';
-      } catch (error) {
-        replace(problem, errorBox(error));
-        cancel.disabled = false;
-      }
-    },
-  }, 'Cancel');
+  const cancel = cancelButton(message.job_id, { stage, problem, className: 'secondary small' });
   const element = h('div', { class: 'msg-progress' }, stage, bar, h('div', { class: 'msg-progress-actions' }, cancel), problem);
   return { element, bar, stage, problem };
-}
-
-/** Shows a job's events on a progress block. */
-function showJobEvent(progress, event) {
-  if (event.type === 'progress') {
-    progress.bar.value = event.data.progress;
-    progress.stage.textContent = event.data.stage || STAGE_TEXT.running;
-  } else if (event.type === 'running') {
-    progress.stage.textContent = STAGE_TEXT.running;
-  } else if (event.type === 'retrying' || event.type === 'requeued') {
-    progress.stage.textContent = 'Trying again…';
-  }
 }
 
 function userBody(message, previews) {
@@ -201,7 +177,8 @@ export class ChatThread {
     const controller = new AbortController();
     entry.follower = controller;
     const { progress } = entry;
-    followJob(message.job_id, (event) => showJobEvent(progress, event), { signal: controller.signal })
+    const onEvent = (event) => showProgress(event, { ...progress, running: STAGE_TEXT.running });
+    followJob(message.job_id, onEvent, { signal: controller.signal })
       .then((final) => {
         if (final.type === 'succeeded') progress.bar.value = 100;
         return this.untilEnded(message, controller.signal);
