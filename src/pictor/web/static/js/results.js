@@ -1,7 +1,8 @@
 // Helpers the logo, localize and generate views share: saving a file under a chosen
-// name, following a job's partial results, and reading which engines the server has.
+// name, showing a job's partial results, and reading which engines the server has.
 
 import { api } from './api.js';
+import { jobCard } from './jobs.js';
 import { h, errorBox } from './ui.js';
 
 /** Save a Blob as a file named `filename` (an object URL clicked as a download link). */
@@ -27,23 +28,34 @@ export async function saveFromApi(path, filename) {
 }
 
 /**
- * The onEvent handler for jobCard that hands the `result` a progress event carries (the
- * result so far: logo variants, localize markets) to `render(result)`. Outputs have no
- * download link until the job succeeds (their rows are written then), so the partial
- * result shows what was made; the links come with the finished job. `.stop()` ends it.
+ * A job card whose result grows while the job runs: `renderer(card)` returns
+ * `show(result, outputs, { final })`, called with the `result` each progress event carries
+ * (logo variants, localize markets), then with the finished job's result and outputs
+ * (`final: true`). Outputs have no download link until the job succeeds (their rows are
+ * written then), so the partial result shows what was made; the links come with the
+ * finished job. `card.show` is the renderer's function.
  */
-export function partialResults(render) {
-  let stopped = false;
+export function liveResultCard(job, { title, signal, renderer }) {
+  let finished = false;
   const onEvent = (event) => {
-    if (stopped || event.type !== 'progress' || !event.data || !event.data.result) return;
+    if (finished || event.type !== 'progress' || !event.data || !event.data.result) return;
     try {
-      render(event.data.result);
+      card.show(event.data.result);
     } catch (error) {
       console.error('could not show the partial result', error);
     }
   };
-  onEvent.stop = () => { stopped = true; };
-  return onEvent;
+  const card = jobCard(job, {
+    title,
+    signal,
+    onEvent,
+    onFinal: (done) => {
+      finished = true;
+      card.show(done.result, outputsById(done), { final: true });
+    },
+  });
+  card.show = renderer(card);
+  return card;
 }
 
 /** A map artifact id → job output (with its signed `url`). */

@@ -63,6 +63,67 @@ export function select(options, { value, name, required } = {}) {
   return el;
 }
 
+/** A radio button with its label: <span class="choice"><input type=radio> <label></span>. */
+export function radio(name, value, label, checked) {
+  const input = h('input', { type: 'radio', name, value, checked, id: uid('opt') });
+  return h('span', { class: 'choice' }, input, h('label', { for: input.id }, label));
+}
+
+/**
+ * Submitting `form` runs `action()` with `button` disabled; an error it throws (a check of
+ * the form's own, or the API's answer) is shown in `problem` through `showError`, except
+ * an AbortError (the view was left). Then `afterSubmit()` sets the button again (default:
+ * enabled).
+ */
+export function submitForm(form, { button, problem, showError = errorBox, afterSubmit }, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    replace(problem);
+    button.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      if (!error || error.name !== 'AbortError') replace(problem, showError(error));
+    } finally {
+      if (afterSubmit) afterSubmit();
+      else button.disabled = false;
+    }
+  });
+}
+
+/**
+ * A form in a card, named by its <h2> title: the fields, then a problem box and the
+ * submit button (`form.button`). Submitting runs `onSubmit()` as submitForm does.
+ */
+export function formCard({ title, className, submitLabel, showError, onSubmit }, ...fields) {
+  const headingId = uid('form');
+  const problem = h('div', { class: 'form-problem' });
+  const button = h('button', { type: 'submit' }, submitLabel);
+  const form = h('form', { class: className ? `card ${className}` : 'card', 'aria-labelledby': headingId },
+    h('h2', { id: headingId }, title), ...fields, problem, button);
+  form.button = button;
+  submitForm(form, { button, problem, showError }, onSubmit);
+  return form;
+}
+
+/**
+ * A view that needs data first: `loading` shows under the title until `build(signal)` has
+ * drawn the view, or its error does (unless the view was left). Returns the view's
+ * cleanup: it aborts `signal` and calls the dispose function `build` resolved with.
+ */
+export function viewAfterLoading(root, title, loading, build) {
+  const controller = new AbortController();
+  let dispose = () => {};
+  replace(root, ...viewFrame(title, loading));
+  build(controller.signal).then((done) => { dispose = done; }).catch((error) => {
+    if (!controller.signal.aborted) replace(root, ...viewFrame(title, null, errorBox(error)));
+  });
+  return () => {
+    controller.abort();
+    dispose();
+  };
+}
+
 /** A transient message for everyone (screen readers too). */
 export function toast(message, { kind = 'info', timeoutMs = 5000 } = {}) {
   const box = document.getElementById('toasts');

@@ -4,7 +4,7 @@
 // second input); rectangles go as `regions` in pixels (docs/api.md#erase-fill-a-region).
 
 import { uploadFile } from '../api.js';
-import { h, errorBox, replace, viewFrame } from '../ui.js';
+import { h, replace, submitForm, viewFrame } from '../ui.js';
 import { createJob, jobCard } from '../jobs.js';
 import { uploadPicker } from '../upload.js';
 import { beforeAfter } from '../compare.js';
@@ -89,24 +89,15 @@ export async function render(root) {
   const fill = inpaintOptions(await serverEngines(), { dilateMax: 200, extra: [feather.element] });
   replace(optionsSlot, fill.element);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  submitForm(form, { button: run, problem, afterSubmit: updateRun }, async () => {
     if (!painter || painter.isEmpty()) return;
-    replace(problem);
-    run.disabled = true;
     const source = upload;
-    try {
-      const job = await createJob(await jobBody(source, painter, fill, feather, controller.signal));
-      results.prepend(jobCard(job, {
-        title: `Erase: ${source.filename || 'image'}`,
-        signal: controller.signal,
-        onFinal: (finished, card) => replace(card.result, resultView(source, finished)),
-      }));
-    } catch (error) {
-      if (error.name !== 'AbortError') replace(problem, errorBox(error));
-    } finally {
-      updateRun();
-    }
+    const job = await createJob(await jobBody(source, painter, fill, feather, controller.signal));
+    results.prepend(jobCard(job, {
+      title: `Erase: ${source.filename || 'image'}`,
+      signal: controller.signal,
+      onFinal: (finished, card) => replace(card.result, resultView(source, finished)),
+    }));
   });
 
   return () => {

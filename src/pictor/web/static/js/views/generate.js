@@ -2,9 +2,9 @@
 // through the cloud providers the server has set up (GET /ready lists them).
 // Job kinds `generate` and `edit`.
 
-import { createJob, jobCard } from '../jobs.js';
+import { createJob, jobCard, jobResults } from '../jobs.js';
 import { uploadPicker } from '../upload.js';
-import { h, field, select, replace, viewFrame, uid, errorBox } from '../ui.js';
+import { h, field, formCard, select, replace, viewFrame, viewAfterLoading, uid } from '../ui.js';
 import { problemBox, readyEngines, extensionFor } from '../results.js';
 
 const PROVIDERS = [['gemini', 'Gemini (Google)'], ['openai', 'OpenAI-compatible'], ['replicate', 'Replicate']];
@@ -145,39 +145,24 @@ function promptFields(engines) {
 function generateForm(engines, onSubmit) {
   const edit = editInputs();
   const fields = promptFields(engines);
-  const problem = h('div', { class: 'form-problem' });
-  const button = h('button', { type: 'submit' }, 'Generate');
   let mode = 'generate';
-  const headingId = uid('generate-form');
-  const form = h('form', { class: 'card generate-form', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, 'Describe the image'),
+  const body = () => {
+    const out = { kind: mode, input: [], params: fields.params() };
+    if (mode === 'edit') {
+      if (!edit.chosen()) throw new Error('Choose at least one image to edit.');
+      out.input = edit.input();
+      if (edit.hasMask()) out.params.last_input_is_mask = true;
+    }
+    return out;
+  };
+  const form = formCard({ title: 'Describe the image', className: 'generate-form', submitLabel: 'Generate',
+    showError: problemBox, onSubmit: () => onSubmit(body()) },
     modeChoice((value) => {
       mode = value;
       edit.hidden = mode !== 'edit';
-      button.textContent = mode === 'edit' ? 'Edit' : 'Generate';
+      form.button.textContent = mode === 'edit' ? 'Edit' : 'Generate';
     }),
-    edit, ...fields.elements, problem, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    replace(problem);
-    const body = { kind: mode, input: [], params: fields.params() };
-    if (mode === 'edit') {
-      if (!edit.chosen()) {
-        replace(problem, errorBox({ message: 'Choose at least one image to edit.' }));
-        return;
-      }
-      body.input = edit.input();
-      if (edit.hasMask()) body.params.last_input_is_mask = true;
-    }
-    button.disabled = true;
-    try {
-      await onSubmit(body);
-    } catch (error) {
-      replace(problem, problemBox(error));
-    } finally {
-      button.disabled = false;
-    }
-  });
+    edit, ...fields.elements);
   form.dispose = edit.dispose;
   return form;
 }
@@ -186,21 +171,15 @@ function generateForm(engines, onSubmit) {
 async function build(root, signal) {
   const engines = await readyEngines();
   if (signal.aborted) return () => {};
-  const resultsHeading = uid('generate-results');
-  const results = h('section', { class: 'generate-results', 'aria-labelledby': resultsHeading },
-    h('h2', { id: resultsHeading }, 'Results'),
-    h('p', { class: 'hint generate-empty' }, 'Your images appear here.'));
+  const results = jobResults({ title: 'Results', className: 'generate-results', emptyText: 'Your images appear here.' });
   const form = generateForm(engines, async (body) => {
     const job = await createJob(body);
     const prompt = body.params.prompt;
-    const card = jobCard(job, {
+    results.add(jobCard(job, {
       title: `${body.kind === 'edit' ? 'Edit' : 'Image'}: ${prompt.length > 60 ? `${prompt.slice(0, 59)}…` : prompt}`,
       signal,
       onFinal: (finished, target) => resultView(finished, target),
-    });
-    const empty = results.querySelector('.generate-empty');
-    if (empty) empty.remove();
-    results.querySelector('h2').after(card);
+    }));
   });
   replace(root, ...viewFrame('Generate & edit',
     'Make an image from a description, or change your own images with words, through the image provider this server uses.',
@@ -209,14 +188,5 @@ async function build(root, signal) {
 }
 
 export function render(root) {
-  const controller = new AbortController();
-  let dispose = () => {};
-  replace(root, ...viewFrame('Generate & edit', 'Loading…'));
-  build(root, controller.signal).then((done) => { dispose = done; }).catch((error) => {
-    if (!controller.signal.aborted) replace(root, ...viewFrame('Generate & edit', null, errorBox(error)));
-  });
-  return () => {
-    controller.abort();
-    dispose();
-  };
+  return viewAfterLoading(root, 'Generate & edit', 'Loading…', (signal) => build(root, signal));
 }

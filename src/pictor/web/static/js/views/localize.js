@@ -3,10 +3,10 @@
 // them one by one or all as a ZIP. Job kind `localize` (POST /v1/jobs).
 
 import { api } from '../api.js';
-import { createJob, jobCard } from '../jobs.js';
+import { createJob, jobResults } from '../jobs.js';
 import { uploadPicker } from '../upload.js';
-import { h, field, select, replace, viewFrame, uid, errorBox } from '../ui.js';
-import { outputsById, partialResults, problemBox, readyEngines, saveFromApi, extensionFor } from '../results.js';
+import { h, field, formCard, select, replace, viewFrame, viewAfterLoading, uid, errorBox } from '../ui.js';
+import { liveResultCard, outputsById, problemBox, readyEngines, saveFromApi, extensionFor } from '../results.js';
 import { flagFor, marketChooser } from './localize-markets.js';
 
 const RATIOS = [
@@ -193,58 +193,34 @@ async function loadCatalog() {
 /** Submit the job and put its card at the top of the results. */
 async function startJob({ catalog, chosen, upload, params, results, signal }) {
   const job = await createJob({ kind: 'localize', input: [{ upload_id: upload.id }], params });
-  let show = null;
-  const onEvent = partialResults((result) => show(result));
-  const card = jobCard(job, {
+  const card = liveResultCard(job, {
     title: `Ad for ${chosen.map((m) => m.name).join(', ')}`,
     signal,
-    onEvent,
-    onFinal: (finished) => {
-      onEvent.stop();
-      show(finished.result, outputsById(finished), { final: true });
-    },
+    renderer: (target) => marketsRenderer(target, job, catalog, chosen),
   });
-  show = marketsRenderer(card, job, catalog, chosen);
   // A job that failed (every market did) still shows each market's own error.
   card.done.then((finished) => {
-    if (finished && finished.status !== 'succeeded') show(finished.result, outputsById(finished));
+    if (finished && finished.status !== 'succeeded') card.show(finished.result, outputsById(finished));
   });
-  const empty = results.querySelector('.localize-empty');
-  if (empty) empty.remove();
-  results.querySelector('h2').after(card);
+  results.add(card);
 }
 
 function localizeForm({ catalog, engines, results, signal }) {
   const picker = uploadPicker({ label: 'ad image', multiple: false });
   const markets = marketChooser(catalog);
   const options = optionsBlock(catalog, engines);
-  const problem = h('div', { class: 'form-problem' });
-  const button = h('button', { type: 'submit' }, 'Localize');
-  const formHeading = uid('localize-form');
-  const form = h('form', { class: 'card localize-form', 'aria-labelledby': formHeading },
-    h('h2', { id: formHeading }, 'Your ad and markets'),
+  const submit = () => {
+    const chosen = markets.selected();
+    if (!picker.uploads.length) throw new Error('Choose the ad image first.');
+    if (!chosen.length) throw new Error('Tick at least one market.');
+    const params = { ...options.params(), target_markets: chosen.map((m) => m.id) };
+    return startJob({ catalog, chosen, upload: picker.uploads[0], params, results, signal });
+  };
+  const form = formCard({ title: 'Your ad and markets', className: 'localize-form', submitLabel: 'Localize',
+    showError: problemBox, onSubmit: submit },
     h('fieldset', {}, h('legend', {}, 'The ad'), picker),
     markets, options,
-    h('p', { class: 'hint' }, '3 credits per market, charged only for the markets that succeed.'),
-    problem, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    replace(problem);
-    const chosen = markets.selected();
-    if (!picker.uploads.length || !chosen.length) {
-      replace(problem, errorBox({ message: picker.uploads.length ? 'Tick at least one market.' : 'Choose the ad image first.' }));
-      return;
-    }
-    button.disabled = true;
-    try {
-      const params = { ...options.params(), target_markets: chosen.map((m) => m.id) };
-      await startJob({ catalog, chosen, upload: picker.uploads[0], params, results, signal });
-    } catch (error) {
-      replace(problem, problemBox(error));
-    } finally {
-      button.disabled = false;
-    }
-  });
+    h('p', { class: 'hint' }, '3 credits per market, charged only for the markets that succeed.'));
   form.dispose = () => picker.dispose();
   return form;
 }
@@ -253,10 +229,10 @@ function localizeForm({ catalog, engines, results, signal }) {
 async function build(root, signal) {
   const [catalog, engines] = await Promise.all([loadCatalog(), readyEngines()]);
   if (signal.aborted) return () => {};
-  const resultsHeading = uid('localize-results');
-  const results = h('section', { class: 'localize-results', 'aria-labelledby': resultsHeading },
-    h('h2', { id: resultsHeading }, 'Results'),
-    h('p', { class: 'hint localize-empty' }, 'Each market’s version appears here as soon as it is made.'));
+  const results = jobResults({
+    title: 'Results', className: 'localize-results',
+    emptyText: 'Each market’s version appears here as soon as it is made.',
+  });
   const form = localizeForm({ catalog, engines, results, signal });
   replace(root, ...viewFrame('Localize',
     'One ad in, a version per market out: text translated in the market’s script, people and details adapted, at the size you ask.',
@@ -265,14 +241,5 @@ async function build(root, signal) {
 }
 
 export function render(root) {
-  const controller = new AbortController();
-  let dispose = () => {};
-  replace(root, ...viewFrame('Localize', 'Loading the markets…'));
-  build(root, controller.signal).then((done) => { dispose = done; }).catch((error) => {
-    if (!controller.signal.aborted) replace(root, ...viewFrame('Localize', null, errorBox(error)));
-  });
-  return () => {
-    controller.abort();
-    dispose();
-  };
+  return viewAfterLoading(root, 'Localize', 'Loading the markets…', (signal) => build(root, signal));
 }

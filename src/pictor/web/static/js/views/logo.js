@@ -1,9 +1,9 @@
 // Logo studio: describe the business, get a grid of logo variants as they are made
 // (each with its palette and downloads), then the brand kit ZIP. Job kind `logo`.
 
-import { createJob, jobCard } from '../jobs.js';
-import { h, field, select, replace, viewFrame, uid } from '../ui.js';
-import { outputsById, partialResults, problemBox } from '../results.js';
+import { createJob, jobResults } from '../jobs.js';
+import { h, field, formCard, select, replace, viewFrame, uid } from '../ui.js';
+import { liveResultCard, problemBox } from '../results.js';
 
 const STYLES = [
   ['modern', 'Modern — clean and confident'],
@@ -68,11 +68,20 @@ function logoForm(onSubmit) {
   const colours = colourPicker();
   const variants = h('input', { type: 'number', name: 'variants', min: 1, max: 24, value: 6, required: true });
   const seed = h('input', { type: 'number', name: 'seed', min: 0, step: 1, inputmode: 'numeric' });
-  const problem = h('div', { class: 'form-problem' });
-  const button = h('button', { type: 'submit' }, 'Design logos');
-  const headingId = uid('logo-form');
-  const form = h('form', { class: 'card logo-form', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, 'Describe your business'),
+  const params = () => {
+    const out = {
+      business_name: name.value,
+      business_type: type.value,
+      description: description.value,
+      style: style.value,
+      colors: colours.values(),
+      variants: Number(variants.value),
+    };
+    if (seed.value !== '') out.seed = Number(seed.value);
+    return out;
+  };
+  return formCard({ title: 'Describe your business', className: 'logo-form', submitLabel: 'Design logos',
+    showError: problemBox, onSubmit: () => onSubmit(params()) },
     field('Business name', name, 'As it should appear in the logo (up to 60 characters).'),
     field('What the business does (optional)', type, 'For example: bakery, AI consulting, dog grooming. It picks the icons.'),
     field('A few words about it (optional)', description, 'Also used to find the industry.'),
@@ -81,30 +90,7 @@ function logoForm(onSubmit) {
     field('Number of variants', variants, '1 to 24; each variant is a different mark, layout, palette or typeface. 1 credit per job.'),
     h('details', { class: 'more-options' },
       h('summary', {}, 'More options'),
-      field('Seed (optional)', seed, 'The same details and seed always give the same logos. Empty: pictor derives one from the details.')),
-    problem, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    replace(problem);
-    const params = {
-      business_name: name.value,
-      business_type: type.value,
-      description: description.value,
-      style: style.value,
-      colors: colours.values(),
-      variants: Number(variants.value),
-    };
-    if (seed.value !== '') params.seed = Number(seed.value);
-    button.disabled = true;
-    try {
-      await onSubmit(params);
-    } catch (error) {
-      replace(problem, problemBox(error));
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
+      field('Seed (optional)', seed, 'The same details and seed always give the same logos. Empty: pictor derives one from the details.')));
 }
 
 function markText(variant) {
@@ -189,29 +175,16 @@ function variantsRenderer(card, businessName) {
 
 export function render(root) {
   const controller = new AbortController();
-  const jobsHeading = uid('logo-jobs');
-  const results = h('section', { class: 'logo-results', 'aria-labelledby': jobsHeading },
-    h('h2', { id: jobsHeading }, 'Your logos'),
-    h('p', { class: 'hint logo-empty' }, 'Variants appear here as they are designed.'));
+  const results = jobResults({ title: 'Your logos', className: 'logo-results', emptyText: 'Variants appear here as they are designed.' });
 
   const start = async (params) => {
     const job = await createJob({ kind: 'logo', input: [], params });
     const name = (job.params && job.params.business_name) || params.business_name;
-    let renderVariants = null;
-    const onEvent = partialResults((partial) => renderVariants(partial));
-    const card = jobCard(job, {
+    results.add(liveResultCard(job, {
       title: `Logos for “${name}”`,
       signal: controller.signal,
-      onEvent,
-      onFinal: (finished) => {
-        onEvent.stop();
-        renderVariants(finished.result, outputsById(finished));
-      },
-    });
-    renderVariants = variantsRenderer(card, name);
-    const empty = results.querySelector('.logo-empty');
-    if (empty) empty.remove();
-    results.querySelector('h2').after(card);
+      renderer: (card) => variantsRenderer(card, name),
+    }));
   };
 
   replace(root, ...viewFrame('Logo studio',

@@ -2,7 +2,7 @@
 // one `remove_background` job per image, each with its progress and, when done, a
 // before/after slider over a checkerboard and a download link.
 
-import { h, field, uid, errorBox, replace, viewFrame } from '../ui.js';
+import { h, field, radio, submitForm, uid, replace, viewFrame } from '../ui.js';
 import { createJob, jobCard } from '../jobs.js';
 import { uploadPicker } from '../upload.js';
 import { beforeAfter } from '../compare.js';
@@ -12,11 +12,6 @@ const ENGINE_LABELS = {
   classical: 'Classical (no model needed, fast)',
   onnx: 'Neural network model (ONNX, finer on hair and busy scenes)',
 };
-
-function radio(name, value, label, checked) {
-  const input = h('input', { type: 'radio', name, value, checked, id: uid('opt') });
-  return h('span', { class: 'choice' }, input, h('label', { for: input.id }, label));
-}
 
 function engineField(engines) {
   const names = availableOf(engines, 'segment');
@@ -91,8 +86,9 @@ function resultView(upload, index, finished, params) {
 
 export async function render(root) {
   const controller = new AbortController();
-  const picker = uploadPicker({ label: 'Images', multiple: true, onChange: (uploads) => { run.disabled = !uploads.length; } });
+  const picker = uploadPicker({ label: 'Images', multiple: true, onChange: () => updateRun() });
   const run = h('button', { type: 'submit', disabled: true }, 'Remove background');
+  const updateRun = () => { run.disabled = !picker.uploads.length; };
   const problem = h('div', { class: 'form-problem' });
   const results = h('div', { class: 'job-list' });
   const optionsSlot = h('div', {}, h('p', { class: 'hint' }, 'Loading the options…'));
@@ -109,29 +105,19 @@ export async function render(root) {
   const options = optionsForm(await serverEngines());
   replace(optionsSlot, options.element);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    replace(problem);
+  submitForm(form, { button: run, problem, afterSubmit: updateRun }, async () => {
     const uploads = [...picker.uploads];
     if (!uploads.length) return;
-    run.disabled = true;
     const params = options.params();
     const batch = h('div', { class: 'job-batch' });
     results.prepend(batch);
-    try {
-      for (const [index, upload] of uploads.entries()) {
-        const job = await createJob({ kind: 'remove_background', input: { upload_id: upload.id }, params });
-        const card = jobCard(job, {
-          title: `Image ${index + 1}: ${upload.filename || 'upload'}`,
-          signal: controller.signal,
-          onFinal: (finished, jobCardEl) => replace(jobCardEl.result, resultView(upload, index, finished, params)),
-        });
-        batch.append(card);
-      }
-    } catch (error) {
-      replace(problem, errorBox(error));
-    } finally {
-      run.disabled = !picker.uploads.length;
+    for (const [index, upload] of uploads.entries()) {
+      const job = await createJob({ kind: 'remove_background', input: { upload_id: upload.id }, params });
+      batch.append(jobCard(job, {
+        title: `Image ${index + 1}: ${upload.filename || 'upload'}`,
+        signal: controller.signal,
+        onFinal: (finished, card) => replace(card.result, resultView(upload, index, finished, params)),
+      }));
     }
   });
 

@@ -2,54 +2,20 @@
 // key `pictor serve` printed on its first start).
 
 import { auth } from '../api.js';
-import { h, field, errorBox, replace, uid } from '../ui.js';
+import { h, field, formCard, replace } from '../ui.js';
 
 function passwordForm({ legend, submitLabel, autocomplete, action }) {
   const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'email' });
   const password = h('input', { type: 'password', name: 'password', required: true, minlength: 8, autocomplete });
-  const problem = h('div', { class: 'form-problem' });
-  const button = h('button', { type: 'submit' }, submitLabel);
-  const headingId = uid('form');
-  const form = h('form', { class: 'card', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, legend),
+  return formCard({ title: legend, submitLabel, onSubmit: () => action(email.value, password.value) },
     field('Email', email),
-    field('Password', password, autocomplete === 'new-password' ? '8 characters or more' : null),
-    problem, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    replace(problem);
-    try {
-      await action(email.value, password.value);
-    } catch (error) {
-      replace(problem, errorBox(error));
-      button.disabled = false;
-    }
-  });
-  return form;
+    field('Password', password, autocomplete === 'new-password' ? '8 characters or more' : null));
 }
 
 function keyForm() {
   const key = h('input', { type: 'password', name: 'api_key', required: true, autocomplete: 'off', spellcheck: false, placeholder: 'psk_…' });
-  const problem = h('div', { class: 'form-problem' });
-  const button = h('button', { type: 'submit' }, 'Use this key');
-  const headingId = uid('form');
-  const form = h('form', { class: 'card', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, 'Use an API key'),
-    field('API key', key, 'The key pictor printed on its first start, or one made under /v1/me/keys.'),
-    problem, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    replace(problem);
-    try {
-      await auth.useKey(key.value);
-    } catch (error) {
-      replace(problem, errorBox(error));
-      button.disabled = false;
-    }
-  });
-  return form;
+  return formCard({ title: 'Use an API key', submitLabel: 'Use this key', onSubmit: () => auth.useKey(key.value) },
+    field('API key', key, 'The key pictor printed on its first start, or one made under /v1/me/keys.'));
 }
 
 export function render(root) {

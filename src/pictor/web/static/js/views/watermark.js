@@ -3,7 +3,7 @@
 // before/after and downloads (docs/api.md#remove_watermark-a-known-template-or-a-fixed-region).
 
 import { api } from '../api.js';
-import { h, field, uid, select, errorBox, replace, viewFrame } from '../ui.js';
+import { h, field, radio, submitForm, uid, select, errorBox, replace, viewFrame } from '../ui.js';
 import { createJob, jobCard } from '../jobs.js';
 import { uploadPicker } from '../upload.js';
 import { beforeAfter } from '../compare.js';
@@ -11,11 +11,6 @@ import { serverEngines, inpaintOptions, numberField } from '../engine-options.js
 
 const MAX_IMAGES = 50;
 const CORNERS = [['bottom-right', 'Bottom right'], ['bottom-left', 'Bottom left'], ['top-right', 'Top right'], ['top-left', 'Top left']];
-
-function radio(name, value, label, checked) {
-  const input = h('input', { type: 'radio', name, value, checked, id: uid('opt') });
-  return h('span', { class: 'choice' }, input, h('label', { for: input.id }, label));
-}
 
 function templateGroup(templates) {
   const choice = select(templates.map((t) => [t.name, `${t.name}${t.builtin ? ' (built-in)' : ''} — ${t.corner.replace('-', ' ')}`]),
@@ -105,9 +100,10 @@ export async function render(root) {
         ? `${uploads.length} images chosen: one job takes at most ${MAX_IMAGES}; remove some.`
         : `${uploads.length} of at most ${MAX_IMAGES} images chosen.`;
       count.classList.toggle('error', over);
-      run.disabled = !uploads.length || over;
+      updateRun();
     },
   });
+  const updateRun = () => { run.disabled = !picker.uploads.length || picker.uploads.length > MAX_IMAGES; };
   const problem = h('div', { class: 'form-problem' });
   const results = h('div', { class: 'job-list' });
   const optionsSlot = h('div', {}, h('p', { class: 'hint' }, 'Loading the options…'));
@@ -132,24 +128,15 @@ export async function render(root) {
   const options = optionsForm(await serverEngines(), templates);
   replace(optionsSlot, options.element);
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  submitForm(form, { button: run, problem, afterSubmit: updateRun }, async () => {
     const uploads = [...picker.uploads];
     if (!uploads.length || uploads.length > MAX_IMAGES) return;
-    replace(problem);
-    run.disabled = true;
-    try {
-      const job = await createJob({ kind: 'remove_watermark', input: uploads.map((u) => ({ upload_id: u.id })), params: options.params() });
-      results.prepend(jobCard(job, {
-        title: `Remove watermark: ${uploads.length} image${uploads.length === 1 ? '' : 's'}`,
-        signal: controller.signal,
-        onFinal: (finished, card) => replace(card.result, resultsGrid(uploads, finished)),
-      }));
-    } catch (error) {
-      replace(problem, errorBox(error));
-    } finally {
-      run.disabled = !picker.uploads.length || picker.uploads.length > MAX_IMAGES;
-    }
+    const job = await createJob({ kind: 'remove_watermark', input: uploads.map((u) => ({ upload_id: u.id })), params: options.params() });
+    results.prepend(jobCard(job, {
+      title: `Remove watermark: ${uploads.length} image${uploads.length === 1 ? '' : 's'}`,
+      signal: controller.signal,
+      onFinal: (finished, card) => replace(card.result, resultsGrid(uploads, finished)),
+    }));
   });
 
   return () => {
