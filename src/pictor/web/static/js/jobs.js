@@ -217,9 +217,3 @@ export function jobResults({ title, className, emptyText }) {
   };
   return section;
 }
-
-/** Submit a job and return its card in one go; errors of the submit are thrown. */
-export async function submitAndFollow(body, options = {}) {
-  const job = await createJob(body);
-  return jobCard(job, options);
-}
