@@ -88,7 +88,6 @@ _OUTSTANDING = select(func.coalesce(func.sum(_e.reserved_delta), 0)).where(
 
 
 def _entry(
-    conn: Connection,
     user_id: str,
     entry: str,
     amount: int,
@@ -97,21 +96,18 @@ def _entry(
     cause_type: str,
     cause_id: str,
     note: str = "",
-) -> None:
-    conn.execute(
-        _INSERT_ENTRY,
-        {
-            "user_id": user_id,
-            "entry": entry,
-            "amount": amount,
-            "reserved_delta": reserved_delta,
-            "balance_after": balance_after,
-            "cause_type": cause_type,
-            "cause_id": cause_id,
-            "note": note,
-            "created_at": utcnow(),
-        },
-    )
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "entry": entry,
+        "amount": amount,
+        "reserved_delta": reserved_delta,
+        "balance_after": balance_after,
+        "cause_type": cause_type,
+        "cause_id": cause_id,
+        "note": note,
+        "created_at": utcnow(),
+    }
 
 
 def open_account(conn: Connection, user_id: str, grant: int) -> None:
@@ -127,7 +123,9 @@ def open_account(conn: Connection, user_id: str, grant: int) -> None:
     )
     created = conn.execute(statement).rowcount == 1
     if created and grant > 0:
-        _entry(conn, user_id, EntryType.GRANT, grant, 0, grant, "signup", user_id)
+        conn.execute(
+            _INSERT_ENTRY, _entry(user_id, EntryType.GRANT, grant, 0, grant, "signup", user_id)
+        )
 
 
 def balance(conn: Connection, user_id: str) -> Balance:
@@ -139,19 +137,39 @@ def balance(conn: Connection, user_id: str) -> Balance:
 def reserve(conn: Connection, user_id: str, amount: int, *, cause_type: str, cause_id: str) -> None:
     """Move ``amount`` from available to reserved, or raise :class:`InsufficientCredits`
     (nothing changed). Zero reserves nothing."""
-    if amount < 0:
+    reserve_many(conn, user_id, {cause_id: amount}, cause_type=cause_type)
+
+
+def reserve_many(
+    conn: Connection, user_id: str, amounts: Mapping[str, int], *, cause_type: str
+) -> None:
+    """Reserve an amount for each of several causes (``cause_id`` → amount), each as its
+    own entry, as :func:`reserve` one after the other would, in two statements: one
+    debit of their sum and the entries. Raises :class:`InsufficientCredits` for the sum
+    when the balance does not cover it (nothing changed). Zero reserves nothing."""
+    if any(amount < 0 for amount in amounts.values()):
         raise ValueError("cannot reserve a negative amount")
-    if amount == 0:
+    held = {cause_id: amount for cause_id, amount in amounts.items() if amount > 0}
+    total = sum(held.values())
+    if total == 0:
         return
-    params = {"uid": user_id, "amt": amount, "to_reserved": amount, "at": utcnow()}
+    params = {"uid": user_id, "amt": total, "to_reserved": total, "at": utcnow()}
     row = conn.execute(_DEBIT, params).first()
     if row is None:
         have = balance(conn, user_id).available
         raise InsufficientCredits(
-            f"this needs {amount} credit(s); {have} available",
-            details={"required": amount, "available": have},
+            f"this needs {total} credit(s); {have} available",
+            details={"required": total, "available": have},
         )
-    _entry(conn, user_id, EntryType.RESERVE, -amount, amount, int(row[0]), cause_type, cause_id)
+    # Each entry's balance as if the causes had been reserved one after the other.
+    after = int(row[0]) + total
+    entries = []
+    for cause_id, amount in held.items():
+        after -= amount
+        entries.append(
+            _entry(user_id, EntryType.RESERVE, -amount, amount, after, cause_type, cause_id)
+        )
+    conn.execute(_INSERT_ENTRY, entries)
 
 
 def settle(
@@ -176,9 +194,15 @@ def settle(
         raise RuntimeError(f"{user_id} has less than {reserved} reserved ({cause_type} {cause_id})")
     after = int(row[0])
     if charged:
-        _entry(conn, user_id, EntryType.CHARGE, 0, -charged, after - released, cause_type, cause_id)
+        conn.execute(
+            _INSERT_ENTRY,
+            _entry(user_id, EntryType.CHARGE, 0, -charged, after - released, cause_type, cause_id),
+        )
     if released:
-        _entry(conn, user_id, EntryType.RELEASE, released, -released, after, cause_type, cause_id)
+        conn.execute(
+            _INSERT_ENTRY,
+            _entry(user_id, EntryType.RELEASE, released, -released, after, cause_type, cause_id),
+        )
 
 
 def outstanding(conn: Connection, *, cause_type: str, cause_id: str) -> int:
@@ -227,7 +251,9 @@ def credit(
         row = conn.execute(_CREDIT, {"uid": user_id, "amt": amount, "at": now}).first()
         assert row is not None  # the account exists
         after = int(row[0])
-        _entry(conn, user_id, kind, amount, 0, after, cause_type, cause_id, note)
+        conn.execute(
+            _INSERT_ENTRY, _entry(user_id, kind, amount, 0, after, cause_type, cause_id, note)
+        )
         return after
     take = -amount
     while True:
@@ -244,7 +270,9 @@ def credit(
         take = min(take, have)  # another transaction may spend some meanwhile: retry
     after = int(row[0])
     if take:
-        _entry(conn, user_id, kind, -take, 0, after, cause_type, cause_id, note)
+        conn.execute(
+            _INSERT_ENTRY, _entry(user_id, kind, -take, 0, after, cause_type, cause_id, note)
+        )
     return after
 
 
