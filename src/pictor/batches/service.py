@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pictor.batches.errors import (
@@ -29,7 +29,6 @@ from pictor.batches.pricing import batch_price
 from pictor.batches.queries import (
     BATCH_COLUMNS,
     BATCHES,
-    JOBS,
     BatchRecord,
     finish_if_done,
     open_items,
@@ -45,14 +44,19 @@ from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
 from pictor.errors import InvalidInput, PictorError
 from pictor.ids import new_id
-from pictor.jobs import transitions
-from pictor.jobs.errors import IdempotencyKeyReused, UploadNotFound
-from pictor.jobs.events import Event, EventBus, commit_and_publish, final_event_data
-from pictor.jobs.models import JobEvent, JobStatus
+from pictor.jobs.errors import IdempotencyKeyReused
+from pictor.jobs.events import Event, EventBus, commit_and_publish
 from pictor.jobs.queue import JobQueue
 from pictor.jobs.records import JobRecord
 from pictor.jobs.schemas import JobCreateBase, job_create_models
-from pictor.jobs.service import Submission, new_job
+from pictor.jobs.service import (
+    Submission,
+    cancel_queued,
+    first_unowned,
+    insert_jobs,
+    new_job,
+    reserve_prices,
+)
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
 
@@ -62,10 +66,7 @@ log = logging.getLogger("pictor.batches")
 BATCH_PRIORITY = -1
 
 _b = BATCHES.c
-_j = JOBS.c
 _INSERT_BATCH = insert(BATCHES)
-_INSERT_JOB = insert(JOBS)
-_INSERT_EVENT = insert(cast(Table, JobEvent.__table__))
 _BY_KEY = select(*BATCH_COLUMNS).where(
     _b.owner_id == bindparam("owner"), _b.idempotency_key == bindparam("key")
 )
@@ -73,20 +74,6 @@ _MARK_CANCELED = (
     update(BATCHES)
     .where(_b.id == bindparam("b_id"), _b.canceled_at.is_(None))
     .values(canceled_at=bindparam("now"))
-)
-_CANCEL_QUEUED = (
-    update(JOBS)
-    .where(_j.batch_id == bindparam("b_id"), _j.status == JobStatus.QUEUED)
-    .values(
-        status=JobStatus.CANCELED,
-        finished_at=bindparam("now"),
-        cancel_requested_at=bindparam("now"),
-        stage="canceled",
-        error_code="job_canceled",
-        error_message="canceled by request",
-        event_seq=_j.event_seq + 1,
-    )
-    .returning(_j.id, _j.event_seq, _j.kind, _j.created_at, _j.started_at, _j.run_seconds)
 )
 
 
@@ -281,7 +268,7 @@ class BatchService:
         transaction; then queue the jobs. (batch, created): a keyed request that lost a
         race to an identical one gets the winner."""
         batch = prepared.batch
-        await self.db.read(lambda conn: self._check_uploads(conn, prepared))
+        await self.db.read(lambda conn: self._check_owned(conn, prepared))
         inserted = await commit_and_publish(
             self.db, self.bus, lambda conn, outbox: self._insert(conn, prepared, outbox)
         )
@@ -299,19 +286,20 @@ class BatchService:
                 )
         return batch, True
 
-    @staticmethod
-    def _check_uploads(conn: Connection, prepared: Prepared) -> None:
-        wanted = {item["artifact_id"] for job in prepared.jobs for item in job.inputs}
-        owned = transitions.owned_upload_ids(conn, prepared.batch.owner_id, sorted(wanted))
-        if owned == wanted:
-            return
-        for index, job in enumerate(prepared.jobs):
-            for item in job.inputs:
-                if item["artifact_id"] not in owned:
-                    error = UploadNotFound(f"no upload {item['artifact_id']}", field="input")
-                    raise InvalidBatchItem.at(index, error, prefix=prepared.prefix)
+    def _check_owned(self, conn: Connection, prepared: Prepared, *, kinds: bool = False) -> None:
+        """Every item's uploads are its owner's, and with ``kinds`` what its kind refers
+        to (read before the write transaction: uploads only)."""
+        specs = [self.catalog.get(job.kind) for job in prepared.jobs] if kinds else None
+        unowned = first_unowned(conn, prepared.jobs, specs)
+        if unowned is not None:
+            index, error = unowned
+            raise InvalidBatchItem.at(index, error, prefix=prepared.prefix)
 
     def _insert(self, conn: Connection, prepared: Prepared, outbox: list[Event]) -> bool:
+        """The batch row, then its items as a job alone is submitted, with one statement
+        per table: each item's share reserved as its own ledger cause (before anything
+        else: a batch the balance does not cover inserts nothing more), the items
+        checked, then inserted with their ``queued`` events."""
         batch = prepared.batch
         if batch.idempotency_key is None:
             conn.execute(_INSERT_BATCH, batch.as_values())
@@ -321,57 +309,13 @@ class BatchService:
                     conn.execute(_INSERT_BATCH, batch.as_values())
             except IntegrityError:
                 return False
-        available = ledger.balance(conn, batch.owner_id).available
-        if available < batch.total_cost:
-            raise _short(batch.total_cost, available)
-        self._insert_items(conn, prepared, outbox)
+        try:
+            reserve_prices(conn, batch.owner_id, prepared.jobs)
+        except InsufficientCredits as exc:
+            raise _short(batch.total_cost, exc.details["available"]) from None
+        self._check_owned(conn, prepared, kinds=True)
+        outbox.extend(insert_jobs(conn, prepared.jobs))
         return True
-
-    def _insert_items(self, conn: Connection, prepared: Prepared, outbox: list[Event]) -> None:
-        """What :func:`~pictor.jobs.service.insert_submitted` does for one job, for all of
-        them with one statement per table: uploads and what each kind refers to checked
-        as the owner's, the rows and their ``queued`` events inserted, then each job's
-        share reserved as its own ledger cause (``job``), as a job alone reserves it."""
-        owner = prepared.batch.owner_id
-        self._check_uploads(conn, prepared)
-        for index, job in enumerate(prepared.jobs):
-            spec = self.catalog.get(job.kind)
-            if spec.check_owned is None:
-                continue
-            try:
-                spec.check_owned(spec.params_model.model_validate(job.params), owner, conn)
-            except PictorError as exc:
-                raise InvalidBatchItem.at(index, exc, prefix=prepared.prefix) from None
-        conn.execute(_INSERT_JOB, [job.as_values() for job in prepared.jobs])
-        # The queued event names the batch: followers tell batch items from it.
-        batch_id = prepared.batch.id
-        events = [
-            Event(
-                job.id,
-                1,
-                "queued",
-                {"status": "queued", "kind": job.kind, "batch_id": batch_id}
-                | {"webhook": job.webhook_url is not None, "studio": False},
-                job.created_at,
-            )
-            for job in prepared.jobs
-        ]
-        conn.execute(
-            _INSERT_EVENT,
-            [
-                {"job_id": e.job_id, "seq": e.seq, "type": e.type, "data": e.data}
-                | {"created_at": e.created_at}
-                for e in events
-            ],
-        )
-        for job in prepared.jobs:
-            try:
-                ledger.reserve(conn, owner, job.cost, cause_type="job", cause_id=job.id)
-            except InsufficientCredits:
-                # Spent meanwhile by another transaction: the whole batch is refused.
-                have = ledger.balance(conn, owner).available
-                raise _short(prepared.batch.total_cost, have) from None
-        outbox.extend(events)
 
     # --- cancel -----------------------------------------------------------------------
 
@@ -400,33 +344,10 @@ class BatchService:
             if batch.status == BatchStatus.COMPLETED or open_items(conn, batch_id) == 0:
                 raise BatchFinished(f"batch {batch_id} already ended")
             conn.execute(_MARK_CANCELED, {"b_id": batch_id, "now": utcnow()})
-        events = cancel_queued_items(conn, batch_id, owner_id)
+        events = cancel_queued(conn, owner_id, batch_id=batch_id)
         finish_if_done(conn, batch_id, sent)
         outbox.extend(events)
         return [event.job_id for event in events]
-
-
-def cancel_queued_items(conn: Connection, batch_id: str, owner_id: str) -> list[Event]:
-    """queued -> canceled for every queued item of a batch, as a job's own cancel does
-    it (same state, same final event, its reservation released through the ledger),
-    with one statement for the jobs and one for the events."""
-    now = utcnow()
-    rows = conn.execute(_CANCEL_QUEUED, {"b_id": batch_id, "now": now}).all()
-    events = []
-    for job_id, seq, kind, created_at, started_at, run_seconds in rows:
-        ledger.settle_outstanding(conn, owner_id, 0, cause_type="job", cause_id=job_id)
-        data = final_event_data({"status": "canceled"}, kind, created_at, started_at, run_seconds)
-        events.append(Event(job_id, seq, "canceled", data, now))
-    if events:
-        conn.execute(
-            _INSERT_EVENT,
-            [
-                {"job_id": e.job_id, "seq": e.seq, "type": e.type, "data": e.data}
-                | {"created_at": e.created_at}
-                for e in events
-            ],
-        )
-    return events
 
 
 def _short(required: int, available: int) -> InsufficientCredits:

@@ -3,18 +3,21 @@
 ``JobService`` works inside a caller's ORM session and never commits; :func:`submit_job`
 is the same submission as one write transaction of its own (the POST /v1/jobs path).
 Either way the job's price is reserved in the transaction that inserts it
-(:func:`insert_submitted`), and a queued job canceled here gets it back at once.
+(:func:`insert_submitted`), and a queued job canceled here gets it back at once
+(:func:`cancel_queued`). A batch's items go through the same pieces, many jobs per
+statement (:func:`first_unowned`, :func:`insert_jobs`, :func:`reserve_prices`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pictor.credits import ledger
@@ -22,6 +25,7 @@ from pictor.credits.settings import CreditsSettings
 from pictor.db.base import utcnow
 from pictor.db.engine import Database
 from pictor.engines.catalog import Engines
+from pictor.errors import PictorError
 from pictor.ids import new_id
 from pictor.jobs import submit_pg, transitions
 from pictor.jobs.changes import change_and_publish
@@ -35,6 +39,7 @@ from pictor.jobs.errors import (
 from pictor.jobs.events import (
     Event,
     EventBus,
+    final_event_data,
     queue_for_publishing,
     record_event,
 )
@@ -46,6 +51,27 @@ from pictor.registry import Registry
 
 #: Prices when a caller passes none (tests of the job machinery); the app passes its own.
 _DEFAULT_CREDITS = CreditsSettings()
+_c = transitions.JOBS.c
+_INSERT_JOBS = insert(transitions.JOBS)
+_INSERT_EVENTS = insert(transitions.EVENTS)
+_CANCEL = (
+    update(transitions.JOBS)
+    .where(_c.status == JobStatus.QUEUED)
+    .values(
+        status=JobStatus.CANCELED,
+        finished_at=bindparam("now"),
+        cancel_requested_at=bindparam("now"),
+        stage="canceled",
+        error_code="job_canceled",
+        error_message="canceled by request",
+        event_seq=_c.event_seq + 1,
+    )
+    .returning(_c.id, _c.event_seq, _c.kind, _c.created_at, _c.started_at, _c.run_seconds)
+)
+_CANCEL_QUEUED = {
+    "job": _CANCEL.where(_c.id == bindparam("which_id")),
+    "batch": _CANCEL.where(_c.batch_id == bindparam("which_id")),
+}
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -153,13 +179,9 @@ def insert_submitted(
     the price: the caller's transaction then rolls back, the job with it.
     ``one_statement`` (PostgreSQL, in autocommit): the job, its event and the
     reservation are written by one statement (:mod:`pictor.jobs.submit_pg`)."""
-    upload_ids = [item["artifact_id"] for item in job.inputs]
-    owned = transitions.owned_upload_ids(conn, job.owner_id, upload_ids)
-    for upload_id in upload_ids:
-        if upload_id not in owned:
-            raise UploadNotFound(f"no upload {upload_id}", field="input")
-    if spec is not None and spec.check_owned is not None:
-        spec.check_owned(spec.params_model.model_validate(job.params), job.owner_id, conn)
+    unowned = first_unowned(conn, [job], [spec])
+    if unowned is not None:
+        raise unowned[1]
     if one_statement:
         data = transitions.queued_data(job, studio)
         event = submit_pg.insert_and_reserve(conn, job, data)
@@ -169,9 +191,79 @@ def insert_submitted(
         event = transitions.insert_job(conn, job, studio=studio)
         if event is None:
             return False
-        ledger.reserve(conn, job.owner_id, job.cost, cause_type="job", cause_id=job.id)
+        reserve_prices(conn, job.owner_id, [job])
     outbox.append(event)
     return True
+
+
+def first_unowned(
+    conn: Connection,
+    jobs: Sequence[JobRecord],
+    specs: Sequence[PipelineSpec | None] | None = None,
+) -> tuple[int, PictorError] | None:
+    """The first of these new jobs (of one owner) that names an upload that is not its
+    owner's or, given their specs, refers to something that is not (``check_owned``):
+    its index and the error to raise; None when every one is fine. One statement reads
+    every upload; uploads are checked for every job before what kinds refer to."""
+    wanted = [item["artifact_id"] for job in jobs for item in job.inputs]
+    owned = transitions.owned_upload_ids(conn, jobs[0].owner_id, list(dict.fromkeys(wanted)))
+    for index, job in enumerate(jobs):
+        for item in job.inputs:
+            if item["artifact_id"] not in owned:
+                return index, UploadNotFound(f"no upload {item['artifact_id']}", field="input")
+    for index, (job, spec) in enumerate(zip(jobs, specs or (), strict=False)):
+        if spec is None or spec.check_owned is None:
+            continue
+        try:
+            spec.check_owned(spec.params_model.model_validate(job.params), job.owner_id, conn)
+        except PictorError as exc:
+            return index, exc
+    return None
+
+
+def insert_jobs(conn: Connection, jobs: Sequence[JobRecord]) -> list[Event]:
+    """New jobs without an Idempotency-Key (a batch's items, checked by
+    :func:`first_unowned`) with their ``queued`` events, to publish after commit: one
+    statement for the jobs, one for the events."""
+    conn.execute(_INSERT_JOBS, [job.as_values() for job in jobs])
+    events = []
+    for job in jobs:
+        data = transitions.queued_data(job, studio=False)
+        if job.batch_id is not None:
+            data["batch_id"] = job.batch_id  # followers tell batch items by it
+        events.append(Event(job.id, 1, "queued", data, job.created_at))
+    _store_events(conn, events)
+    return events
+
+
+def reserve_prices(conn: Connection, owner_id: str, jobs: Sequence[JobRecord]) -> None:
+    """Reserve each job's price as its own ledger cause (``job``), which the runner
+    charges or releases when the job ends; two statements however many jobs."""
+    ledger.reserve_many(conn, owner_id, {job.id: job.cost for job in jobs}, cause_type="job")
+
+
+def cancel_queued(
+    conn: Connection, owner_id: str, *, job_id: str | None = None, batch_id: str | None = None
+) -> list[Event]:
+    """queued → canceled for one job (``job_id``) or every queued item of a batch, each
+    one's reservation given back: one statement for the jobs, one for their final
+    events (returned, to publish after commit)."""
+    which, id_ = ("job", job_id) if job_id is not None else ("batch", batch_id)
+    now = utcnow()
+    rows = conn.execute(_CANCEL_QUEUED[which], {"which_id": id_, "now": now}).all()
+    events = []
+    for canceled, seq, kind, created_at, started_at, run_seconds in rows:
+        ledger.settle_outstanding(conn, owner_id, 0, cause_type="job", cause_id=canceled)
+        data = final_event_data({"status": "canceled"}, kind, created_at, started_at, run_seconds)
+        events.append(Event(canceled, seq, "canceled", data, now))
+    _store_events(conn, events)
+    return events
+
+
+def _store_events(conn: Connection, events: list[Event]) -> None:
+    if events:
+        keys = ("job_id", "seq", "type", "data", "created_at")
+        conn.execute(_INSERT_EVENTS, [{k: getattr(e, k) for k in keys} for e in events])
 
 
 def check_replay(existing: JobRecord | None, sub: Submission) -> JobRecord | None:
@@ -287,23 +379,22 @@ class JobService:
     async def cancel(self, job_id: str, owner_id: str | None) -> Job:
         """Cancel now if queued; if running, ask it to stop at its next progress point."""
         job = await self.get(job_id, owner_id)
-        now = utcnow()
         if JobStatus(job.status).is_final:
             raise JobFinished(f"job {job_id} already ended ({job.status})")
-        if job.status == JobStatus.QUEUED and await self.jobs.transition(
-            job.id,
-            from_status=JobStatus.QUEUED,
-            status=JobStatus.CANCELED,
-            finished_at=now,
-            cancel_requested_at=now,
-            stage="canceled",
-            error_code="job_canceled",
-            error_message="canceled by request",
-        ):
-            await release_job(self.session, job.id, job.owner_id)
-            await record_event(self.session, job.id, "canceled", {"status": "canceled"})
-        elif job.cancel_requested_at is None and await self.jobs.transition(
-            job.id, from_status=JobStatus.RUNNING, cancel_requested_at=now
+        canceled: list[Event] = []
+        if job.status == JobStatus.QUEUED:
+            owner, queued = job.owner_id, job.id
+            canceled = await self.session.run_sync(
+                lambda s: cancel_queued(s.connection(), owner, job_id=queued)
+            )
+            for event in canceled:
+                queue_for_publishing(self.session, event)
+        if (
+            not canceled
+            and job.cancel_requested_at is None
+            and await self.jobs.transition(
+                job.id, from_status=JobStatus.RUNNING, cancel_requested_at=utcnow()
+            )
         ):
             await record_event(self.session, job.id, "cancel_requested", {"status": "running"})
         await self.session.refresh(job)
