@@ -28,6 +28,7 @@ from pictor.jobs.models import JobStatus
 from pictor.jobs.records import JobRecord
 from pictor.jobs.runner import Runner
 from pictor.jobs.service import JobService, Submission, insert_submitted, new_job
+from pictor.pipelines import localize
 from pictor.pipelines.localize_params import LocalizeParams
 from pictor.runtime import Runtime
 
@@ -271,21 +272,38 @@ async def test_a_server_set_cost_is_reserved_instead_of_the_price(runtime: Runti
     await sound(runtime)
 
 
-def _charged(runtime: Runtime, kind: str, params: dict[str, Any], cost: int, charge: int) -> int:
-    job = SimpleNamespace(kind=kind, params=params, cost=cost)
-    ctx = SimpleNamespace(charge=charge)
-    return Runner._charge(SimpleNamespace(catalog=runtime.catalog), job, ctx)  # type: ignore[arg-type]
+def _charged(cost: int, charge: int | None) -> int:
+    job = SimpleNamespace(cost=cost)
+    return Runner._charge(job, SimpleNamespace(charge=charge))  # type: ignore[arg-type]
 
 
-def test_a_partial_charge_is_scaled_to_the_price_reserved(runtime: Runtime) -> None:
-    params = {"target_languages": ["japanese", "german", "french"], "engine": "relayout"}
+def _localize_charge(cost: int, made: int, targets: int = 3) -> tuple[Any, Any]:
+    """``ctx.charge`` and the result's ``cost_per_language`` of a localize job priced
+    ``cost`` that made ``made`` of its ``targets``."""
+    entries = [
+        {"language": f"l{i}", "market": "m", "engine": "e", "status": "failed"}
+        for i in range(targets)
+    ]
+    for entry in entries[:made]:
+        entry["status"] = "succeeded"
+    ctx = SimpleNamespace(cost=cost, charge=None, engine=None, result={})
+    work = SimpleNamespace(entries=entries, errors=[None] * targets)
+    localize.finish(ctx, work)  # type: ignore[arg-type]
+    return ctx.charge, ctx.result["cost_per_language"]
+
+
+def test_a_partial_charge_is_the_share_of_the_price_reserved() -> None:
     # Built-in 3 per language; two of three made: 6 of 9.
-    assert _charged(runtime, "localize", params, cost=9, charge=6) == 6
+    assert _localize_charge(cost=9, made=2) == (6, 3)
     # Priced at 5 per language (an override): 10 of 15.
-    assert _charged(runtime, "localize", params, cost=15, charge=6) == 10
-    # None made: nothing; never more than reserved.
-    assert _charged(runtime, "localize", params, cost=15, charge=0) == 0
-    assert _charged(runtime, "localize", params, cost=15, charge=99) == 15
+    assert _localize_charge(cost=15, made=2) == (10, 5)
+    # A batch's half price, 8 for three: two of three made pay 5 (rounded down).
+    assert _localize_charge(cost=8, made=2) == (5, 2.67)
+    # The runner charges what the pipeline says, never more than reserved.
+    assert _charged(cost=15, charge=10) == 10
+    assert _charged(cost=15, charge=0) == 0
+    assert _charged(cost=15, charge=99) == 15
+    assert _charged(cost=15, charge=None) == 15
 
 
 def test_prices_per_kind_and_units() -> None:

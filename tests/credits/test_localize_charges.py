@@ -1,5 +1,6 @@
 """A localize job pays only for the languages it made, at the configured price per
-language: reserved for every target at submit, the failed ones released at the end."""
+language (or its batch's discounted share): reserved for every target at submit, the
+failed ones released at the end, and its result says what was charged."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from tests.batches.support import create, follow_to_end, items
 from tests.conftest import (
     BACKENDS,
     POSTGRES_SERVER,
@@ -22,6 +24,7 @@ from tests.localize.test_localize_api import (  # noqa: F401 - fixtures
     fifteen_languages,
     gemini,
     localize,
+    upload,
 )
 
 from pictor.api.app import create_app
@@ -84,6 +87,8 @@ async def test_three_of_fifteen_failing_pays_for_twelve_at_the_configured_price(
     assert job["status"] == "succeeded", job
     assert job["result"]["succeeded"] == 12
     assert job["cost"] == 12 * PER_LANGUAGE
+    assert job["result"]["cost_per_language"] == PER_LANGUAGE
+    assert job["result"]["charge"] == 12 * PER_LANGUAGE
     assert await balance(priced_runtime, user.id) == ledger.Balance(100 - 12 * PER_LANGUAGE, 0)
     mine = [
         (r["entry"], r["amount"], r["reserved_delta"])
@@ -95,6 +100,34 @@ async def test_three_of_fifteen_failing_pays_for_twelve_at_the_configured_price(
         ("charge", 0, -12 * PER_LANGUAGE),
         ("release", 3 * PER_LANGUAGE, -3 * PER_LANGUAGE),
     ]
+    assert await priced_runtime.db.read(audit.check) == []
+
+
+async def test_a_localize_batch_item_reports_the_discounted_share_it_was_charged(
+    priced_client: httpx.AsyncClient,
+    priced_runtime: Runtime,
+    fake: LocalizeGemini,  # noqa: F811
+) -> None:
+    user = await funded_user(priced_runtime, 100)
+    fake.fail["German"] = Reply(400, gemini_error(400, "Bad image", "INVALID_ARGUMENT"))
+    item = {
+        "kind": "localize",
+        "input": {"upload_id": await upload(priced_client, user)},
+        "params": {"target_languages": ["japanese", "german", "french"]},
+    }
+    batch = await create(priced_client, user, {"items": [item]})
+    assert priced_runtime.settings.batches.discount == 0.5
+    # 3 * 5 listed, half off rounded up: 8 reserved; 2 of 3 made: 8 * 2 // 3 = 5 charged.
+    assert batch["total_cost"] == 8
+    (listed,) = await items(priced_client, user, batch["id"])
+
+    job = await follow_to_end(priced_client, user, listed["job_id"])
+
+    assert job["status"] == "succeeded", job
+    assert job["result"]["charged_languages"] == ["japanese", "french"]
+    assert job["result"]["charge"] == 5 and job["cost"] == 5
+    assert job["result"]["cost_per_language"] == pytest.approx(8 / 3, abs=0.005)
+    assert await balance(priced_runtime, user.id) == ledger.Balance(100 - 5, 0)
     assert await priced_runtime.db.read(audit.check) == []
 
 

@@ -185,6 +185,7 @@ def context(runtime: Runtime, job: JobRecord) -> JobContext:
         engines=runtime.engines,
         image_limits=runtime.image_limits,
         cpu=runtime.cpu,
+        cost=job.cost,
         params=job.params,
     )
 

@@ -62,11 +62,14 @@ class JobContext:
     engines: Engines
     image_limits: ImageLimits
     cpu: CpuPool
+    #: The job's price in credits, reserved at submit (the settings' price table with
+    #: its overrides, or a batch's discounted share).
+    cost: int
     outputs: list[PendingOutput] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     engine: str | None = None
-    #: What the job costs once it succeeded, when the pipeline knows better than the
-    #: price reserved at submit (a localize job pays only for the languages it made).
+    #: What the job costs once it succeeded, a part of ``cost``, when the pipeline knows
+    #: better than the price reserved (a localize job pays only for the languages it made).
     charge: int | None = None
     #: The job's params (the runner has them from the claim), for the gallery prompt of
     #: an output; read once by the first ``save_output`` when not given.

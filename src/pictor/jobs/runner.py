@@ -96,6 +96,7 @@ class Runner:
             engines=self.engines,
             image_limits=self.image_limits,
             cpu=self.cpu,
+            cost=job.cost,
         )
         started = time.perf_counter()
         try:
@@ -204,19 +205,14 @@ class Runner:
             return await commit_and_publish(self.db, self.bus, unit)
         return await change_and_publish(self.db, self.bus, unit)
 
-    def _charge(self, job: JobRecord, ctx: JobContext) -> int:
+    @staticmethod
+    def _charge(job: JobRecord, ctx: JobContext) -> int:
         """What a succeeded job pays: its price, or the part of it the pipeline says it
-        earned (``ctx.charge``, in the kind's built-in prices, scaled to the price
-        reserved, so overrides and batch discounts apply; a localize job pays for the
-        languages it made)."""
+        earned (``ctx.charge``, out of ``ctx.cost``: a localize job pays for the
+        languages it made), never more than was reserved."""
         if ctx.charge is None:
             return job.cost
-        spec = self.catalog.get(job.kind)
-        base = spec.cost
-        if spec.cost_for is not None:
-            base = spec.cost_for(spec.params_model.model_validate(job.params))
-        earned = ctx.charge if base <= 0 else ctx.charge * job.cost // base
-        return max(0, min(job.cost, earned))
+        return max(0, min(job.cost, ctx.charge))
 
     async def _finish_succeeded(self, job: JobRecord, ctx: JobContext, run_s: float) -> None:
         ids = [pending.artifact.id for pending in ctx.outputs]

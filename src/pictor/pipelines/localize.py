@@ -2,7 +2,7 @@
 
 Every target is its own result (status, output, thumbnail, engine, time, error,
 warnings), shared with clients as it arrives (``japanese: done``). The job succeeds when
-at least one target did; only those are charged (``COST_PER_LANGUAGE`` each). The
+at least one target did; only those are charged (their share of the job's price). The
 generative engine bounds its own requests in flight (PICTOR_LOCALIZE_CONCURRENCY); the
 offline one is bounded by the CPU pool.
 """
@@ -31,7 +31,6 @@ from pictor.pipelines.spec import PipelineSpec
 
 log = logging.getLogger("pictor.localize")
 
-COST_PER_LANGUAGE = 3
 #: A target whose engine raised a transient error is tried this many times.
 ATTEMPTS = 2
 _EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -44,11 +43,6 @@ def check(params: LocalizeParams, engines: Engines) -> None:
     except EngineUnavailable as exc:
         hint = " (or pass engine=relayout, the offline engine)" if params.engine == "gemini" else ""
         raise EngineUnavailable(exc.message + hint, field="params.engine") from None
-
-
-def cost_for(params: LocalizeParams) -> int:
-    """Reserved at submit: every target; charged at the end: the ones that succeeded."""
-    return COST_PER_LANGUAGE * len(params.targets())
 
 
 def labels(targets: list[Target]) -> list[str]:
@@ -196,6 +190,13 @@ async def run(ctx: JobContext, params: LocalizeParams) -> None:
     finish(ctx, work)
 
 
+def per_target(cost: int, targets: int) -> int | float:
+    """The job's price per target, to two decimals when a batch's discount made it a
+    fraction of a credit."""
+    share = cost / targets
+    return int(share) if share.is_integer() else round(share, 2)
+
+
 def finish(ctx: JobContext, work: Run) -> None:
     """Charge what succeeded; fail with the first error when nothing did."""
     succeeded = [e for e in work.entries if e["status"] == "succeeded"]
@@ -206,7 +207,10 @@ def finish(ctx: JobContext, work: Run) -> None:
     charged = [e["language"] for e in succeeded]
     engines = sorted({str(e["engine"]) for e in succeeded})
     ctx.engine = ",".join(engines)
-    ctx.charge = COST_PER_LANGUAGE * len(succeeded)
+    # The price reserved (the configured price per target, or a batch's discounted
+    # share of it) covers every target; the ones made pay their part of it.
+    targets = len(work.entries)
+    ctx.charge = ctx.cost * len(succeeded) // targets
     ctx.result.update(
         {
             "languages": work.entries,
@@ -214,7 +218,7 @@ def finish(ctx: JobContext, work: Run) -> None:
             "succeeded": len(succeeded),
             "failed": [f"{e['language']} ({e['market']})" for e in failed],
             "charged_languages": charged,
-            "cost_per_language": COST_PER_LANGUAGE,
+            "cost_per_language": per_target(ctx.cost, targets),
             "charge": ctx.charge,
         }
     )
@@ -226,8 +230,7 @@ SPEC = PipelineSpec(
     params_model=LocalizeParams,
     run=run,
     check=check,
-    cost=COST_PER_LANGUAGE,
-    cost_for=cost_for,
+    cost=3,
     min_inputs=1,
     max_inputs=1,
     timeout_s=900.0,
