@@ -20,7 +20,7 @@ from tests.support.images import product_photo
 from tests.support.plugins import FlakyParams
 
 from pictor.credits import audit, ledger
-from pictor.credits.settings import CreditsSettings
+from pictor.credits.settings import DEFAULT_PRICES, CreditsSettings
 from pictor.db.base import utcnow
 from pictor.jobs import transitions
 from pictor.jobs.events import Event
@@ -29,6 +29,7 @@ from pictor.jobs.records import JobRecord
 from pictor.jobs.runner import Runner
 from pictor.jobs.service import JobService, Submission, insert_submitted, new_job
 from pictor.pipelines import localize
+from pictor.pipelines.catalog import build_catalog
 from pictor.pipelines.localize_params import LocalizeParams
 from pictor.runtime import Runtime
 
@@ -322,6 +323,14 @@ def test_prices_per_kind_and_units() -> None:
     assert price(overridden, "remove_background", {}) == 1
     with pytest.raises(ValueError):
         price(credits, "test_flaky", {})  # no price in settings and no spec to fall back on
+
+
+def test_a_built_in_kind_has_one_price_the_table_its_spec_reads() -> None:
+    catalog = build_catalog()
+    assert sorted(catalog.names()) == sorted(DEFAULT_PRICES)
+    for kind, spec in catalog.items():
+        assert (kind, spec.cost, spec.cost_for) == (kind, DEFAULT_PRICES[kind], None)
+    assert ledger.price_for(CreditsSettings(), "logo", {}, spec=catalog.get("logo")) == 2
 
 
 def test_prices_are_overridden_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 #: Credits per job of each kind; ``generate``/``edit`` are per image (``n``),
-#: ``localize`` per target language. Kinds not listed (plug-ins) keep their own price.
+#: ``localize`` per target language. The one source of the built-in kinds' prices
+#: (their specs' ``cost`` is read from here); kinds not listed (plug-ins) keep the
+#: price their spec declares.
 DEFAULT_PRICES: dict[str, int] = {
     "remove_background": 1,
     "erase": 1,

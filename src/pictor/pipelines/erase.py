@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.inpaint.base import Inpainter, Mask
 from pictor.engines.inpaint.mask import (
@@ -222,7 +223,7 @@ SPEC = PipelineSpec(
     run=run,
     check=check,
     check_inputs=check_inputs,
-    cost=1,
+    cost=DEFAULT_PRICES["erase"],
     min_inputs=1,
     max_inputs=2,
     timeout_s=120.0,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.generate.base import ImageRequest, InputImage
 from pictor.engines.generate.errors import ProviderError
@@ -210,7 +211,7 @@ GENERATE = PipelineSpec(
     params_model=GenerateParams,
     run=run_generate,
     check=check,
-    cost=4,
+    cost=DEFAULT_PRICES["generate"],
     min_inputs=0,
     max_inputs=0,
     timeout_s=300.0,
@@ -225,7 +226,7 @@ EDIT = PipelineSpec(
     params_model=EditParams,
     run=run_edit,
     check=check,
-    cost=4,
+    cost=DEFAULT_PRICES["edit"],
     min_inputs=1,
     max_inputs=17,
     timeout_s=300.0,

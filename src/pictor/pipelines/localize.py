@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.localize.base import Localizer, LocalizeRequest
 from pictor.errors import EngineUnavailable, JobCanceled, PictorError
@@ -230,7 +231,7 @@ SPEC = PipelineSpec(
     params_model=LocalizeParams,
     run=run,
     check=check,
-    cost=3,
+    cost=DEFAULT_PRICES["localize"],
     min_inputs=1,
     max_inputs=1,
     timeout_s=900.0,

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.logo.base import LogoBrief
 from pictor.engines.logo.brandkit import RenderedVariant, brand_kit, make_variant
@@ -165,7 +166,7 @@ SPEC = PipelineSpec(
     params_model=LogoParams,
     run=run,
     check=check,
-    cost=1,
+    cost=DEFAULT_PRICES["logo"],
     min_inputs=0,
     max_inputs=0,
     timeout_s=120.0,

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.segment.base import Segmenter
 from pictor.images.alpha import (
@@ -153,6 +154,6 @@ SPEC = PipelineSpec(
     params_model=RemoveBackgroundParams,
     run=run,
     check=check,
-    cost=1,
+    cost=DEFAULT_PRICES["remove_background"],
     timeout_s=120.0,
 )

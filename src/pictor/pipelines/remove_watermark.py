@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Connection
 
+from pictor.credits.settings import DEFAULT_PRICES
 from pictor.engines.catalog import Engines
 from pictor.engines.inpaint.base import Inpainter, RGBImage
 from pictor.engines.inpaint.mask import grow, rasterize
@@ -219,7 +220,7 @@ SPEC = PipelineSpec(
     run=run,
     check=check,
     check_owned=check_owned,
-    cost=1,
+    cost=DEFAULT_PRICES["remove_watermark"],
     min_inputs=1,
     max_inputs=MAX_IMAGES,
     timeout_s=600.0,

@@ -21,9 +21,12 @@ class PipelineSpec:
     title: str
     params_model: type[BaseModel]
     run: Callable[[JobContext, Any], Awaitable[None]]
-    #: Price in credits of one job of this kind (the ledger charges it in a later issue).
+    #: Price in credits of one job of a kind the settings' price table does not list (a
+    #: plug-in's). The built-in kinds are priced by that table (``DEFAULT_PRICES`` in
+    #: credits/settings.py, overridden by ``PICTOR_CREDITS_PRICES``) and give its
+    #: default here, so that there is one number to change.
     cost: int
-    #: Price from the params when it depends on them (say, per language); else ``cost``.
+    #: Price from the params when it depends on them, for a kind the table does not list.
     cost_for: Callable[[Any], int] | None = None
     min_inputs: int = 1
     max_inputs: int = 1
