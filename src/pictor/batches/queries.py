@@ -120,7 +120,10 @@ class BatchView:
             return 100.0
         ended = n - self.tally.open
         running = self.tally.progress_sum  # progress of open items only (see tally_of)
-        return round((100 * ended + running) / n, 1)
+        value = round((100 * ended + running) / n, 1)
+        # 100 means every item ended: an item still open (one that reported 100 % before
+        # it is marked succeeded, or a rounding up) keeps the batch just under it.
+        return min(value, 99.9) if self.tally.open else value
 
     @property
     def finished_at(self) -> datetime | None:
