@@ -12,6 +12,14 @@ ack, prefetch 1, JSON) on the same Redis; one round = ``bare_noop.delay().get()`
 Redis result backend (``get`` waits on Redis pub/sub: the same way back as pictor's
 event). Rounds alternate pictor / bare, so both see the same machine load.
 
+job layer: the same job from the same kind of entry point as ``delay()``: this process
+submits through pictor's job layer as an API node does after parsing the request
+(``jobs.service.submit_job``: the row, its reservation and its ``queued`` event in one
+statement, then ``CeleryQueue.enqueue``), and waits for the ``succeeded`` event on the
+bus: pictor's job overhead (durable record, claim, finish, events) without the HTTP
+request, which the bare round has no counterpart of. These rounds follow the HTTP
+ones, again alternating with bare rounds.
+
 ``--prefer-wait N`` adds N rounds the way a client without a bus of its own sees a job:
 ``POST /v1/jobs`` with ``Prefer: wait=30``, answered by the API node once the job's
 final event reached it (worker → Redis → API node → client), again alternating with
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +55,10 @@ from distributed_common import (
     running,
     set_bare_env,
 )
+from noop_pipeline import NoParams
+from pictor.config import Settings
+from pictor.jobs.service import Submission, submit_job
+from pictor.runtime import build_runtime
 
 NOOP = {"kind": "bench_noop", "input": []}
 
@@ -62,6 +75,38 @@ async def pictor_round(client: httpx.AsyncClient, live: asyncio.Queue[Any]) -> t
         if event.job_id == job_id and event.is_final:
             assert event.type == "succeeded", event
             return time.perf_counter() - t0, t_post
+
+
+async def job_layer_round(runtime: Any, owner_id: str, live: asyncio.Queue[Any]) -> float:
+    """Submit through the job layer and enqueue, until ``succeeded`` is seen, seconds."""
+    t0 = time.perf_counter()
+    sub = Submission(kind="bench_noop", upload_ids=[], params=NoParams())
+    submitted = await submit_job(
+        runtime.db,
+        runtime.bus,
+        runtime.catalog,
+        runtime.engines,
+        owner_id,
+        sub,
+        max_attempts=runtime.settings.worker.max_attempts,
+        prices=runtime.settings.credits,
+    )
+    job = submitted.job
+    await runtime.queue.enqueue(job.id, kind=job.kind, attempts=job.attempts)
+    while True:
+        event = await asyncio.wait_for(live.get(), timeout=30)
+        if event.job_id == job.id and event.is_final:
+            assert event.type == "succeeded", event
+            return time.perf_counter() - t0
+
+
+async def job_layer(env: dict[str, str]) -> Any:
+    """A pictor runtime in this process with the nodes' settings, running nothing: the
+    job layer an API node submits through."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PICTOR_")})
+    runtime = build_runtime(Settings(), run_workers=False, reconcile=False, run_services=False)
+    await runtime.start(migrate=False)
+    return runtime
 
 
 async def prefer_wait_round(client: httpx.AsyncClient) -> float:
@@ -122,15 +167,19 @@ async def main(rounds: int, warmup: int, waits: int) -> None:
         worker = pictor_worker(env, 1, "bench-pictor")
         bare = bare_worker(names, 1, "bench-bare")
         bus = events_bus(names)
+        runtime = None
         try:
             with running(worker, bare):
                 await bus.start()
+                runtime = await job_layer(env)
                 async with (
                     bus.subscribe(None) as live,
                     httpx.AsyncClient(base_url=url, headers=auth(), timeout=30) as client,
                 ):
+                    owner_id = (await client.get("/v1/me")).json()["id"]
                     for _ in range(warmup):
                         await pictor_round(client, live)
+                        await job_layer_round(runtime, owner_id, live)
                         bare_round(bare_noop)
                     cpu0 = [cpu_of([api]), cpu_of([worker]), cpu_of([bare])]
                     pictor: list[float] = []
@@ -145,9 +194,19 @@ async def main(rounds: int, warmup: int, waits: int) -> None:
                         if not i % 2:
                             bares.append(bare_round(bare_noop))
                     cpu1 = [cpu_of([api]), cpu_of([worker]), cpu_of([bare])]
+                    layer: list[float] = []
+                    layer_bares: list[float] = []
+                    for i in range(rounds):
+                        if i % 2:
+                            layer_bares.append(bare_round(bare_noop))
+                        layer.append(await job_layer_round(runtime, owner_id, live))
+                        if not i % 2:
+                            layer_bares.append(bare_round(bare_noop))
                     waited, wait_bares = await prefer_wait_rounds(client, bare_noop, waits)
             stages = await stage_times(env["PICTOR_DATABASE_URL"])
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await bus.stop()
             api.stop()
     n = float(rounds)
@@ -165,6 +224,10 @@ async def main(rounds: int, warmup: int, waits: int) -> None:
             *((after - before) / n * 1e3 for before, after in zip(cpu0, cpu1, strict=True))
         )
     )
+    print(f"job layer submit→succeeded seen   : {summary_ms(layer)}")
+    print(f"bare celery delay().get() (same)  : {summary_ms(layer_bares)}")
+    ratio = pct(layer, 50) / pct(layer_bares, 50)
+    print(f"ratio job layer / bare: p50 {ratio:.2f}x  (goal p50 ≤ 1.5x)")
     if waited:
         print(f"pictor POST + Prefer: wait        : {summary_ms(waited)}")
         print(f"bare celery delay().get() (same)  : {summary_ms(wait_bares)}")
