@@ -134,6 +134,17 @@ def balance(conn: Connection, user_id: str) -> Balance:
     return Balance(0, 0) if row is None else Balance(int(row[0]), int(row[1]))
 
 
+def shortfall(conn: Connection, user_id: str, required: int) -> InsufficientCredits:
+    """The error for a reservation of ``required`` the balance did not cover, with what
+    it has now (for a debit that changed nothing: ``reserve`` here, or the submit's
+    one statement on PostgreSQL)."""
+    have = balance(conn, user_id).available
+    return InsufficientCredits(
+        f"this needs {required} credit(s); {have} available",
+        details={"required": required, "available": have},
+    )
+
+
 def reserve(conn: Connection, user_id: str, amount: int, *, cause_type: str, cause_id: str) -> None:
     """Move ``amount`` from available to reserved, or raise :class:`InsufficientCredits`
     (nothing changed). Zero reserves nothing."""
@@ -156,11 +167,7 @@ def reserve_many(
     params = {"uid": user_id, "amt": total, "to_reserved": total, "at": utcnow()}
     row = conn.execute(_DEBIT, params).first()
     if row is None:
-        have = balance(conn, user_id).available
-        raise InsufficientCredits(
-            f"this needs {total} credit(s); {have} available",
-            details={"required": total, "available": have},
-        )
+        raise shortfall(conn, user_id, total)
     # Each entry's balance as if the causes had been reserved one after the other.
     after = int(row[0]) + total
     entries = []

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import CTE, Connection, Integer, Select, String, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from pictor.credits.ledger import InsufficientCredits, balance
+from pictor.credits.ledger import shortfall
 from pictor.jobs.events import Event
 from pictor.jobs.records import JobRecord
 from pictor.jobs.transitions import EVENTS, JOBS
@@ -104,9 +104,5 @@ def insert_and_reserve(conn: Connection, job: JobRecord, data: dict[str, Any]) -
             raise
         return None
     if inserted is None:
-        have = balance(conn, job.owner_id).available
-        raise InsufficientCredits(
-            f"this needs {job.cost} credit(s); {have} available",
-            details={"required": job.cost, "available": have},
-        )
+        raise shortfall(conn, job.owner_id, job.cost)
     return Event(job_id=job.id, seq=1, type="queued", data=data, created_at=job.created_at)
