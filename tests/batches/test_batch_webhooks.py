@@ -3,6 +3,7 @@ batch.canceled, signed and sent by the webhooks service (driven by the test's cl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,8 +11,9 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
-from tests.batches.support import Finished, blocked, create, flaky, run_to_end
+from sqlalchemy import Connection, event
+from sqlalchemy.util import await_only
+from tests.batches.support import Finished, blocked, create, flaky, items, run_to_end
 from tests.conftest import (
     BACKENDS,
     POSTGRES_SERVER,
@@ -31,6 +33,7 @@ from tests.webhooks.support import (
 
 from pictor.api.app import create_app
 from pictor.db.base import Base
+from pictor.jobs.events import Event
 from pictor.runtime import Runtime, build_runtime
 
 
@@ -104,6 +107,60 @@ async def test_a_batch_webhook_gets_start_progress_and_completed(
     for got in receiver.received:
         if got.payload["type"] == "batch.progress":
             assert 0 < got.payload["data"]["progress"] < 100
+
+
+@pytest.mark.parametrize("hooked", ["postgresql"], indirect=True)
+async def test_a_progress_message_describes_what_its_decision_saw(
+    hooked: Runtime, api: httpx.AsyncClient, receiver: Receiver, clock: Clock
+) -> None:
+    """The last item ends while the follower is deciding on a progress message for the
+    one before (on PostgreSQL each statement sees the latest commits; SQLite runs write
+    transactions one at a time, so there it cannot happen): the message, if any, still
+    says the batch is running and under 100 %, and the end is left to the final one.
+    The second item is ended from inside the follower's transaction, just before it
+    reads the batch's tally (the items run one after the other: the batch reserve)."""
+    user, _ = await user_with_secret(hooked, api)
+    bus_events: asyncio.Queue[Event]
+    async with (
+        Gate() as gate,
+        Finished(hooked) as finished,
+        hooked.bus.subscribe(None) as bus_events,
+    ):
+        body = {"items": blocked(2, gate.port), "webhook": receiver.url}
+        batch = await create(api, user, {**body, "webhook_events": ["progress"]})
+        job_ids = {item["job_id"] for item in await items(api, user, batch["id"])}
+        first = await gate.arrival()
+
+        async def end_the_second_item() -> None:
+            second = await gate.arrival()
+            await second.release()
+            ended: set[str] = set()
+            while len(ended) < 2:
+                got = await bus_events.get()
+                if got.job_id in job_ids and got.is_final:
+                    ended.add(got.job_id)
+
+        fired: list[str] = []
+
+        def before_tally(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            if not fired and "GROUP BY jobs.batch_id" in statement:
+                fired.append(statement)
+                await_only(end_the_second_item())
+
+        engine = hooked.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", before_tally)
+        try:
+            await first.release()
+            await finished.wait(batch["id"])
+        finally:
+            event.remove(engine, "before_cursor_execute", before_tally)
+    assert fired, "the follower read no tally while the second item was running"
+    await send_due(hooked, clock)
+    assert receiver.types().count("batch.completed") == 1
+    for got in receiver.received:
+        if got.payload["type"] == "batch.progress":
+            data = got.payload["data"]
+            assert data["status"] == "running" and 0 < data["progress"] < 100, data
 
 
 async def test_only_the_final_message_without_an_events_filter_and_canceled_is_final(

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import Connection
 
 from pictor.batches.queries import (
+    BatchRecord,
+    batch_view,
     batches_of_jobs,
     finish_if_done,
-    item_count,
     notify,
     open_items,
     unfinished_batches,
@@ -165,19 +166,22 @@ class Batches:
 
     async def _progress(self, batch_id: str) -> None:
         def unit(conn: Connection, sent: list[str]) -> int | None:
-            wanted = webhook_events(conn, batch_id)
-            if not wanted or "progress" not in wanted:
+            view = batch_view(conn, batch_id)
+            if view is None or not _wants_progress(view.batch):
                 return None
-            # Counted again in this transaction: items may have ended since the read
-            # that sent us here, and a batch with none open gets its end, not a progress.
-            now_left = open_items(conn, batch_id)
-            if now_left == 0:
+            # Counted again (items may have ended since the read that sent us here) and
+            # only once: the message says what the decision saw. On PostgreSQL each
+            # statement sees the latest commits, so a second read could see the last
+            # item end and describe the batch at 100 % in a progress message. A batch
+            # with none open gets its end, not a progress.
+            left = view.tally.open
+            if left == 0:
                 return None
-            total = item_count(conn, batch_id)
-            decile = (10 * (total - now_left)) // total
+            total = view.batch.item_count
+            decile = (10 * (total - left)) // total
             if decile <= self._deciles.get(batch_id, 0):
                 return decile
-            notify(conn, batch_id, "progress", key=f"progress.{decile}", sent=sent)
+            notify(conn, batch_id, "progress", key=f"progress.{decile}", sent=sent, view=view)
             return decile
 
         decile = await self._write(unit)
@@ -192,6 +196,10 @@ class Batches:
         if sent:
             self.wake_webhooks()
         return result
+
+
+def _wants_progress(batch: BatchRecord) -> bool:
+    return batch.webhook_url is not None and "progress" in (batch.webhook_events or ())
 
 
 def attach(runtime: Runtime) -> Service | None:

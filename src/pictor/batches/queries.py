@@ -236,17 +236,35 @@ def finish_if_done(conn: Connection, batch_id: str, sent: list[str] | None = Non
     return True
 
 
-def notify(
-    conn: Connection, batch_id: str, event: str, *, key: str, sent: list[str] | None = None
-) -> bool:
-    """Write a ``batch.<event>`` webhook message with the batch as it is now, if the
-    batch has a webhook (once per ``key``); True if one was written, and then its id is
-    appended to ``sent`` (so the caller wakes the webhooks service after commit)."""
+def batch_view(conn: Connection, batch_id: str) -> BatchView | None:
+    """The batch's row, then its jobs' tally (one statement: the counts, progress and
+    money in it agree with each other)."""
     row = conn.execute(select(*BATCH_COLUMNS).where(_b.id == batch_id)).first()
-    batch = None if row is None else record_of(row)
-    if batch is None or batch.webhook_url is None:
+    if row is None:
+        return None
+    return BatchView(record_of(row), tally_of(conn, [batch_id])[batch_id])
+
+
+def notify(
+    conn: Connection,
+    batch_id: str,
+    event: str,
+    *,
+    key: str,
+    sent: list[str] | None = None,
+    view: BatchView | None = None,
+) -> bool:
+    """Write a ``batch.<event>`` webhook message with the batch as it is now (or as the
+    caller read it in ``view``, to describe what it decided on), if the batch has a
+    webhook (once per ``key``); True if one was written, and then its id is appended to
+    ``sent`` (so the caller wakes the webhooks service after commit)."""
+    if view is None:
+        view = batch_view(conn, batch_id)
+        if view is None:
+            return False
+    batch = view.batch
+    if batch.webhook_url is None:
         return False
-    view = BatchView(batch, tally_of(conn, [batch_id])[batch_id])
     data = batch_out(view).model_dump(mode="json")
     written = enqueue_delivery(
         conn,
