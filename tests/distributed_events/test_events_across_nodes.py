@@ -19,7 +19,9 @@ from pictor.jobs.events import Event
 
 async def submit(node_url: str, user: User, port: int, steps: int) -> str:
     body = {"kind": "test_steps", "input": [], "params": {"port": port, "steps": steps}}
-    async with httpx.AsyncClient(base_url=node_url, headers=user.headers) as client:
+    # The clients here wait up to 60 s: the nodes share one process and its loop with
+    # the whole suite, and a POST once took over httpx's default 5 s under CI load.
+    async with httpx.AsyncClient(base_url=node_url, headers=user.headers, timeout=60) as client:
         response = await client.post("/v1/jobs", json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
