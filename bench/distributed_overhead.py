@@ -14,7 +14,7 @@ event). Rounds alternate pictor / bare, so both see the same machine load.
 
 job layer: the same job from the same kind of entry point as ``delay()``: this process
 submits through pictor's job layer as an API node does after parsing the request
-(``jobs.service.submit_job``: the row, its reservation and its ``queued`` event in one
+(``Runtime.submit_job``: the row, its reservation and its ``queued`` event in one
 statement, then ``CeleryQueue.enqueue``), and waits for the ``succeeded`` event on the
 bus: pictor's job overhead (durable record, claim, finish, events) without the HTTP
 request, which the bare round has no counterpart of. These rounds follow the HTTP
@@ -57,7 +57,7 @@ from distributed_common import (
 )
 from noop_pipeline import NoParams
 from pictor.config import Settings
-from pictor.jobs.service import Submission, submit_job
+from pictor.jobs.service import Submission
 from pictor.runtime import build_runtime
 
 NOOP = {"kind": "bench_noop", "input": []}
@@ -81,17 +81,7 @@ async def job_layer_round(runtime: Any, owner_id: str, live: asyncio.Queue[Any])
     """Submit through the job layer and enqueue, until ``succeeded`` is seen, seconds."""
     t0 = time.perf_counter()
     sub = Submission(kind="bench_noop", upload_ids=[], params=NoParams())
-    submitted = await submit_job(
-        runtime.db,
-        runtime.bus,
-        runtime.catalog,
-        runtime.engines,
-        owner_id,
-        sub,
-        max_attempts=runtime.settings.worker.max_attempts,
-        prices=runtime.settings.credits,
-    )
-    job = submitted.job
+    job = (await runtime.submit_job(owner_id, sub)).job
     await runtime.queue.enqueue(job.id, kind=job.kind, attempts=job.attempts)
     while True:
         event = await asyncio.wait_for(live.get(), timeout=30)

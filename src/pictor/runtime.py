@@ -26,6 +26,7 @@ from pictor.jobs.queue.local import LocalQueue
 from pictor.jobs.reconciler import Reconciler
 from pictor.jobs.repository import JobRepository
 from pictor.jobs.runner import RetryPolicy, Runner
+from pictor.jobs.service import Submission, Submitted, submit_job
 from pictor.net.fetch import FetchLimits
 from pictor.net.guard import NetworkPolicy
 from pictor.observability.metrics import Metrics
@@ -91,6 +92,20 @@ class Runtime:
     services: dict[str, Service] = field(default_factory=dict)
     _job_counts: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def submit_job(self, owner_id: str, sub: Submission) -> Submitted:
+        """Submit a job with this runtime's parts and its attempts and prices settings
+        (:func:`pictor.jobs.service.submit_job`); the caller enqueues it."""
+        return await submit_job(
+            self.db,
+            self.bus,
+            self.catalog,
+            self.engines,
+            owner_id,
+            sub,
+            max_attempts=self.settings.worker.max_attempts,
+            prices=self.settings.credits,
+        )
 
     async def _ensure_admin(self) -> None:
         """Create the first admin unless one exists. Several nodes starting at once on a

@@ -34,7 +34,7 @@ def view(item_count: int, counts: dict[str, int], progress_sum: int) -> BatchVie
 @pytest.mark.parametrize(
     ("item_count", "counts", "progress_sum", "expected"),
     [
-        # the last item reported 100 % and is not marked succeeded yet (seen in CI)
+        # the last item reported 100 % and is not marked succeeded yet
         (4, {JobStatus.SUCCEEDED: 3, JobStatus.RUNNING: 1}, 100, 99.9),
         # 999 ended and one at 99 %: 99.999 would round up to 100.0
         (1000, {JobStatus.SUCCEEDED: 999, JobStatus.RUNNING: 1}, 99, 99.9),

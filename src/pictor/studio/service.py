@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from pictor.errors import PictorError
 from pictor.ids import new_id
 from pictor.jobs.errors import IdempotencyKeyReused
-from pictor.jobs.service import submit_job
 from pictor.studio import replies, settle
 from pictor.studio import repository as repo
 from pictor.studio.errors import ImageNotFound, MessageNotFound, NotAnImage, SessionNotFound
@@ -281,16 +280,7 @@ class Studio:
         runtime = self.runtime
         try:
             planned = plan_job(intent, context, runtime.catalog)
-            submitted = await submit_job(
-                runtime.db,
-                runtime.bus,
-                runtime.catalog,
-                runtime.engines,
-                message.owner_id,
-                submission(planned, message.id),
-                max_attempts=runtime.settings.worker.max_attempts,
-                prices=runtime.settings.credits,
-            )
+            submitted = await runtime.submit_job(message.owner_id, submission(planned, message.id))
         except PictorError as exc:
             # Params that do not fit the kind, an engine not configured, no image,
             # insufficient credits...: the message fails with the reason.

@@ -30,7 +30,6 @@ from pictor.jobs.records import JobRecord, OutputRecord
 from pictor.jobs.repository import JobRepository
 from pictor.jobs.schemas import JobCreateBase, JobOut, JobPage, job_create_models
 from pictor.jobs.service import JobService, Submission, check_replay, request_hash
-from pictor.jobs.service import submit_job as submit_to_db
 from pictor.jobs.transitions import by_idempotency_key, job_with_outputs, outputs_of
 from pictor.pipelines.spec import PipelineSpec
 from pictor.registry import Registry
@@ -111,16 +110,7 @@ async def submit_job(
         await accept_webhook_url(runtime.db, principal_id, sub.webhook_url)
     upload_ids = await resolve_inputs(runtime, principal_id, body.input_list())
     sub = Submission(**{**sub.__dict__, "upload_ids": upload_ids})
-    submitted = await submit_to_db(
-        runtime.db,
-        runtime.bus,
-        runtime.catalog,
-        runtime.engines,
-        principal_id,
-        sub,
-        max_attempts=runtime.settings.worker.max_attempts,
-        prices=runtime.settings.credits,
-    )
+    submitted = await runtime.submit_job(principal_id, sub)
     if submitted.created and runtime.queue is not None:
         job = submitted.job
         await runtime.queue.enqueue(job.id, kind=job.kind, attempts=job.attempts)
