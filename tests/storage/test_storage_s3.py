@@ -8,8 +8,10 @@ import os
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -236,14 +238,17 @@ def sigv4_signature_matches(url: str, secret: str) -> bool:
     given = query.pop("X-Amz-Signature")[0]
     credential = query["X-Amz-Credential"][0]
     request = AWSRequest(method="GET", url=f"{parts.scheme}://{parts.netloc}{parts.path}")
-    request.context["timestamp"] = query["X-Amz-Date"][0]
     auth = S3SigV4QueryAuth(
         Credentials(credential.split("/")[0], secret),
         "s3",
         REGION,
         expires=int(query["X-Amz-Expires"][0]),
     )
-    auth.add_auth(request)
+    # Signed at the URL's X-Amz-Date, as S3 checks it: add_auth stamps the request with
+    # the current time, which is another second when the check crosses a second boundary.
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+    with patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        auth.add_auth(request)
     expected = parse_qs(urlsplit(request.url).query)["X-Amz-Signature"][0]
     return bool(expected == given)
 
