@@ -20,7 +20,7 @@ from pictor.credits import ledger
 from pictor.db.base import utcnow
 from pictor.errors import JobCanceled
 from pictor.jobs import transitions
-from pictor.jobs.changes import Settle, cancel_requested, change_with_event
+from pictor.jobs.changes import Settle, cancel_requested, change
 from pictor.jobs.context import JobContext
 from pictor.jobs.events import Event
 from pictor.jobs.models import JobEvent, JobStatus
@@ -44,7 +44,7 @@ async def running_job(runtime: Runtime, user: User, cost: int) -> tuple[JobRecor
         conn.execute(update(JOBS).where(JOBS.c.id == job.id).values(run_after=None))
         return claim(conn, job.id)
 
-    claimed = await runtime.db.write_statement(insert_and_claim)
+    claimed = await runtime.db.write(insert_and_claim)
     assert claimed is not None
     return claimed
 
@@ -67,24 +67,23 @@ async def job_entries(runtime: Runtime, user: User, job_id: str) -> list[tuple[s
     ]
 
 
-def finish(job: JobRecord, spent: int, attempt: int | None = None) -> Any:
-    data = {"status": "succeeded", "outputs": []}
-
-    def unit(conn: Connection) -> Event | None:
-        return change_with_event(
-            conn,
-            job.id,
-            from_status=JobStatus.RUNNING,
-            attempt=job.attempts if attempt is None else attempt,
-            event=("succeeded", data),
-            settle=Settle(job.owner_id, spent),
-            status=JobStatus.SUCCEEDED,
-            finished_at=utcnow(),
-            lease_expires_at=None,
-            cost=spent,
-        )
-
-    return unit
+async def finish(
+    runtime: Runtime, job: JobRecord, spent: int, attempt: int | None = None
+) -> Event | None:
+    """The job's end as the runner writes it (on PostgreSQL: its one statement, sent on
+    asyncpg directly)."""
+    return await change(
+        runtime.db,
+        job.id,
+        from_status=JobStatus.RUNNING,
+        attempt=job.attempts if attempt is None else attempt,
+        event=("succeeded", {"status": "succeeded", "outputs": []}),
+        settle=Settle(job.owner_id, spent),
+        status=JobStatus.SUCCEEDED,
+        finished_at=utcnow(),
+        lease_expires_at=None,
+        cost=spent,
+    )
 
 
 async def test_the_claim_stores_the_running_event_it_returns(runtime: Runtime) -> None:
@@ -98,12 +97,28 @@ async def test_the_claim_stores_the_running_event_it_returns(runtime: Runtime) -
     assert events[1][2] == running.data
 
 
+async def test_a_claim_of_its_own_takes_only_a_queued_job_that_is_due(runtime: Runtime) -> None:
+    user = await funded_user(runtime, 10)
+    claim = transitions.Claimer({}, 600.0)
+    running, _ = await running_job(runtime, user, cost=1)
+    assert await claim.claim(runtime.db, running.id) is None  # another worker has it
+    assert [seq for seq, _, _ in await stored(runtime, running.id)] == [1, 2]
+
+    sub = Submission(kind="test_flaky", upload_ids=[], params=FlakyParams(), cost=1)
+    later = new_job(user.id, sub, runtime.catalog, runtime.engines, max_attempts=3)
+    later = dataclasses.replace(later, run_after=utcnow() + timedelta(hours=1))
+    assert await runtime.db.write(lambda conn: insert_submitted(conn, later, []))
+    assert await claim.claim(runtime.db, later.id) is None  # not yet due
+    assert [seq for seq, _, _ in await stored(runtime, later.id)] == [1]
+    assert await claim.claim(runtime.db, "job_none") is None
+
+
 async def test_a_partial_charge_settles_like_the_ledger_with_the_final_event(
     runtime: Runtime,
 ) -> None:
     user = await funded_user(runtime, 10)
     job, _ = await running_job(runtime, user, cost=7)
-    final = await runtime.db.write_statement(finish(job, spent=4))
+    final = await finish(runtime, job, spent=4)
     assert final is not None and (final.seq, final.type) == (3, "succeeded")
     assert (await stored(runtime, job.id))[2] == (3, "succeeded", final.data)
     # reserve 7 of 10 (3 left); charge 4 and release 3 (6 available, nothing reserved)
@@ -121,12 +136,12 @@ async def test_an_end_fenced_out_writes_nothing_and_the_final_event_is_written_o
 ) -> None:
     user = await funded_user(runtime, 10)
     job, _ = await running_job(runtime, user, cost=5)
-    assert await runtime.db.write_statement(finish(job, spent=5, attempt=job.attempts + 1)) is None
+    assert await finish(runtime, job, spent=5, attempt=job.attempts + 1) is None
     assert [seq for seq, _, _ in await stored(runtime, job.id)] == [1, 2]
     assert await balance(runtime, user.id) == ledger.Balance(5, 5)
 
-    assert await runtime.db.write_statement(finish(job, spent=5)) is not None
-    assert await runtime.db.write_statement(finish(job, spent=5)) is None  # ended already
+    assert await finish(runtime, job, spent=5) is not None
+    assert await finish(runtime, job, spent=5) is None  # ended already
     events = await stored(runtime, job.id)
     assert [(seq, type_) for seq, type_, _ in events] == [
         (1, "queued"),
@@ -157,7 +172,7 @@ async def test_a_settlement_the_balance_cannot_cover_fails_the_whole_end(runtime
 
     await runtime.db.write(hold(2))  # the row says 2 reserved, the job's entries 6
     with pytest.raises(Exception, match="reserved"):
-        await runtime.db.write_statement(finish(job, spent=6))
+        await finish(runtime, job, spent=6)
     state = await runtime.db.read(
         lambda conn: conn.execute(
             select(JOBS.c.status, JOBS.c.event_seq).where(JOBS.c.id == job.id)
@@ -166,7 +181,7 @@ async def test_a_settlement_the_balance_cannot_cover_fails_the_whole_end(runtime
     assert tuple(state) == ("running", 2)
     assert [entry for entry, *_ in await job_entries(runtime, user, job.id)] == ["reserve"]
     await runtime.db.write(hold(6))
-    assert await runtime.db.write_statement(finish(job, spent=6)) is not None
+    assert await finish(runtime, job, spent=6) is not None
     await sound(runtime)
 
 
@@ -217,5 +232,5 @@ async def test_progress_is_stored_and_stops_on_a_cancel_or_a_lost_attempt(
         await ctx.progress(60, "later")
     assert superseded.value.code == "attempt_superseded"
     assert [seq for seq, _, _ in await stored(runtime, job.id)] == [1, 2, 3]
-    assert await runtime.db.write_statement(finish(job, 1, attempt=job.attempts + 1))
+    assert await finish(runtime, job, 1, attempt=job.attempts + 1)
     await sound(runtime)

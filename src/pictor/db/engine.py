@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from pictor.db.direct import DirectPool, DirectStatement
 from pictor.errors import TransientError
 
 T = TypeVar("T")
@@ -252,6 +253,8 @@ class Database:
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        #: PostgreSQL: the job's hot statements, on asyncpg alone (see :meth:`fetch_direct`).
+        self._direct = None if self.is_sqlite else DirectPool(url, size=pool_size)
         sync_url = _sync_sqlite_url(url)
         self._units = (
             _SqliteUnits(sync_url, echo=echo, busy_ms=busy_ms, readers=2)
@@ -288,15 +291,15 @@ class Database:
         async with _unavailable_as_transient(), self.engine.begin() as conn:
             return await conn.run_sync(fn)
 
-    async def write_statement(self, fn: Callable[[Connection], T]) -> T:
-        """Like :meth:`write`, for an ``fn`` that writes with ONE statement on PostgreSQL
-        (reads besides are fine): there it runs in autocommit, the statement its own
-        transaction, one round trip instead of three (``BEGIN``, it, ``COMMIT``). On
-        SQLite it is :meth:`write`. Never run twice, like a write."""
-        if self.is_sqlite:
-            return await self.write(fn)
-        async with _unavailable_as_transient(), self._point_reads.connect() as conn:
-            return await conn.run_sync(fn)
+    async def fetch_direct(
+        self, statement: DirectStatement, params: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """PostgreSQL only: run ONE statement in autocommit on asyncpg directly (see
+        :mod:`pictor.db.direct`) and return its rows. Never run twice, like a write."""
+        if self._direct is None:
+            raise RuntimeError("direct statements are PostgreSQL's")
+        async with _unavailable_as_transient():
+            return await self._direct.fetch(statement, params)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn``, a point read, outside any write transaction.
@@ -327,6 +330,8 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._direct is not None:
+            await self._direct.close()
         if self._units is not None:
             self._units.dispose()
         await self.engine.dispose()

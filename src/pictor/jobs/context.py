@@ -18,9 +18,9 @@ from pictor.errors import InvalidInput, JobCanceled
 from pictor.gallery.describe import gallery_fields
 from pictor.ids import new_id
 from pictor.images.limits import ImageLimits
-from pictor.jobs.changes import cancel_requested, change_and_publish, change_with_event
+from pictor.jobs.changes import cancel_requested, change
 from pictor.jobs.cpu import CpuPool
-from pictor.jobs.events import Event, EventBus
+from pictor.jobs.events import EventBus
 from pictor.jobs.models import Job, JobStatus
 from pictor.storage.base import BlobStore
 from pictor.storage.keys import artifact_key
@@ -92,28 +92,25 @@ class JobContext:
         percent = max(0, min(100, int(percent)))
         partial: dict[str, Any] = {"result": dict(self.result)} if share_result else {}
 
-        def unit(conn: Connection, outbox: list[Event]) -> None:
-            reported = change_with_event(
-                conn,
-                self.job_id,
-                from_status=JobStatus.RUNNING,
-                attempt=self.attempt,
-                event=("progress", {"progress": percent, "stage": stage, **partial}),
-                uncanceled=True,
-                progress=percent,
-                stage=stage[:200],
-                lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
-                **partial,
-            )
-            if reported is not None:
-                outbox.append(reported)
-            elif cancel_requested(conn, self.job_id, self.attempt):
-                raise JobCanceled("canceled by request")
-            else:
-                # The job was taken from us (lease expired and re-queued): stop quietly.
-                raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
-
-        await change_and_publish(self.db, self.bus, unit)
+        reported = await change(
+            self.db,
+            self.job_id,
+            from_status=JobStatus.RUNNING,
+            attempt=self.attempt,
+            event=("progress", {"progress": percent, "stage": stage, **partial}),
+            uncanceled=True,
+            progress=percent,
+            stage=stage[:200],
+            lease_expires_at=utcnow() + timedelta(seconds=self.lease_s),
+            **partial,
+        )
+        if reported is not None:
+            await self.bus.publish(reported)
+        elif await self.db.read(lambda conn: cancel_requested(conn, self.job_id, self.attempt)):
+            raise JobCanceled("canceled by request")
+        else:
+            # The job was taken from us (lease expired and re-queued): stop quietly.
+            raise JobCanceled("this attempt no longer owns the job", code="attempt_superseded")
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy work in a child process (or a thread when no pool is configured).

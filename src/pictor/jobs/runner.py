@@ -19,7 +19,7 @@ from pictor.engines.catalog import Engines
 from pictor.errors import JobCanceled, PictorError
 from pictor.images.limits import ImageLimits
 from pictor.jobs import transitions
-from pictor.jobs.changes import Settle, change_and_publish, change_with_event
+from pictor.jobs.changes import Settle, change, change_with_event
 from pictor.jobs.context import JobContext
 from pictor.jobs.cpu import CpuPool
 from pictor.jobs.events import Event, EventBus, commit_and_publish, final_event_data
@@ -71,14 +71,12 @@ class Runner:
             return await self._run_claimed(job)
 
     async def _claim(self, job_id: str) -> JobRecord | None:
-        def unit(conn: Connection, outbox: list[Event]) -> JobRecord | None:
-            claimed = self._claim_job(conn, job_id)
-            if claimed is None:
-                return None
-            outbox.append(claimed[1])
-            return claimed[0]
-
-        return await change_and_publish(self.db, self.bus, unit)
+        claimed = await self._claim_job.claim(self.db, job_id)
+        if claimed is None:
+            return None
+        job, running = claimed
+        await self.bus.publish(running)
+        return job
 
     async def _run_claimed(self, job: JobRecord) -> float | None:
         spec = self.catalog.get(job.kind)
@@ -138,26 +136,21 @@ class Runner:
             "error": {"code": exc.code, "message": exc.message},
         }
 
-        def unit(conn: Connection, outbox: list[Event]) -> bool:
-            retrying = change_with_event(
-                conn,
-                job.id,
-                from_status=JobStatus.RUNNING,
-                attempt=job.attempts,
-                event=("retrying", event),
-                status=JobStatus.QUEUED,
-                run_after=utcnow() + timedelta(seconds=delay),
-                lease_expires_at=None,
-                stage=f"retrying after {exc.code}",
-                run_seconds=(job.run_seconds or 0.0) + run_s,
-            )
-            if retrying is None:
-                return False
-            outbox.append(retrying)
-            return True
-
-        if not await change_and_publish(self.db, self.bus, unit):
+        retrying = await change(
+            self.db,
+            job.id,
+            from_status=JobStatus.RUNNING,
+            attempt=job.attempts,
+            event=("retrying", event),
+            status=JobStatus.QUEUED,
+            run_after=utcnow() + timedelta(seconds=delay),
+            lease_expires_at=None,
+            stage=f"retrying after {exc.code}",
+            run_seconds=(job.run_seconds or 0.0) + run_s,
+        )
+        if retrying is None:
             return None
+        await self.bus.publish(retrying)
         log.warning("job attempt %d failed with %s; retry in %.2fs", job.attempts, exc.code, delay)
         return delay
 
@@ -173,7 +166,8 @@ class Runner:
     ) -> bool:
         """The final transition, fenced by attempt: state, outputs, money (``charged``
         of the job's reservation spent, the rest released) and the final event in one
-        transaction; on PostgreSQL one statement (two with outputs)."""
+        transaction; on PostgreSQL one statement in autocommit, sent on asyncpg
+        directly (two in a transaction with outputs)."""
         run_seconds = (job.run_seconds or 0.0) + run_s
         values.update(
             status=status, finished_at=utcnow(), lease_expires_at=None, run_seconds=run_seconds
@@ -184,6 +178,20 @@ class Runner:
         # Priced at nothing: nothing was reserved, nothing to settle (a read spared).
         spent = charged if status == JobStatus.SUCCEEDED else 0
         settle = Settle(job.owner_id, spent) if job.cost > 0 else None
+
+        if not artifacts:
+            final = await change(
+                self.db,
+                job.id,
+                from_status=JobStatus.RUNNING,
+                attempt=job.attempts,
+                event=(str(status), data),
+                settle=settle,
+                **values,
+            )
+            if final is not None:
+                await self.bus.publish(final)
+            return final is not None
 
         def unit(conn: Connection, outbox: list[Event]) -> bool:
             final = change_with_event(
@@ -197,13 +205,11 @@ class Runner:
             )
             if final is None:
                 return False
-            transitions.insert_outputs(conn, artifacts or [])
+            transitions.insert_outputs(conn, artifacts)
             outbox.append(final)
             return True
 
-        if artifacts:  # two statements: one transaction
-            return await commit_and_publish(self.db, self.bus, unit)
-        return await change_and_publish(self.db, self.bus, unit)
+        return await commit_and_publish(self.db, self.bus, unit)
 
     @staticmethod
     def _charge(job: JobRecord, ctx: JobContext) -> int:

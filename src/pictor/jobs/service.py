@@ -28,7 +28,6 @@ from pictor.engines.catalog import Engines
 from pictor.errors import PictorError
 from pictor.ids import new_id
 from pictor.jobs import submit_pg, transitions
-from pictor.jobs.changes import change_and_publish
 from pictor.jobs.errors import (
     IdempotencyKeyReused,
     JobFinished,
@@ -39,6 +38,7 @@ from pictor.jobs.errors import (
 from pictor.jobs.events import (
     Event,
     EventBus,
+    commit_and_publish,
     final_event_data,
     queue_for_publishing,
     record_event,
@@ -170,28 +170,19 @@ def insert_submitted(
     spec: PipelineSpec | None = None,
     *,
     studio: bool = False,
-    one_statement: bool = False,
 ) -> bool:
     """Insert a new job after checking its uploads (and what its kind refers to) are
     its owner's, and reserve its price; False when another request with the same
     Idempotency-Key won the race (nothing reserved then). Raises
     :class:`~pictor.credits.ledger.InsufficientCredits` when the balance does not cover
-    the price: the caller's transaction then rolls back, the job with it.
-    ``one_statement`` (PostgreSQL, in autocommit): the job, its event and the
-    reservation are written by one statement (:mod:`pictor.jobs.submit_pg`)."""
+    the price: the caller's transaction then rolls back, the job with it."""
     unowned = first_unowned(conn, [job], [spec])
     if unowned is not None:
         raise unowned[1]
-    if one_statement:
-        data = transitions.queued_data(job, studio)
-        event = submit_pg.insert_and_reserve(conn, job, data)
-        if event is None:
-            return False
-    else:
-        event = transitions.insert_job(conn, job, studio=studio)
-        if event is None:
-            return False
-        reserve_prices(conn, job.owner_id, [job])
+    event = transitions.insert_job(conn, job, studio=studio)
+    if event is None:
+        return False
+    reserve_prices(conn, job.owner_id, [job])
     outbox.append(event)
     return True
 
@@ -284,16 +275,28 @@ async def submit_job(
     prices: CreditsSettings | None = None,
 ) -> Submitted:
     """Submit in one write transaction (the caller has already replayed a keyed
-    request whose job exists): on PostgreSQL one statement in autocommit. Its ``queued``
-    event is published after commit."""
+    request whose job exists): on PostgreSQL one statement in autocommit
+    (:mod:`pictor.jobs.submit_pg`), after a read of what the job refers to, if it refers
+    to anything. Its ``queued`` event is published after commit."""
     job = new_job(owner_id, sub, catalog, engines, max_attempts=max_attempts, prices=prices)
     spec = catalog.get(sub.kind)
-    one = not db.is_sqlite
+    if db.is_sqlite:
 
-    def insert(conn: Connection, outbox: list[Event]) -> bool:
-        return insert_submitted(conn, job, outbox, spec, studio=sub.studio, one_statement=one)
+        def insert(conn: Connection, outbox: list[Event]) -> bool:
+            return insert_submitted(conn, job, outbox, spec, studio=sub.studio)
 
-    if await change_and_publish(db, bus, insert):
+        created = await commit_and_publish(db, bus, insert)
+    else:
+        if job.inputs or spec.check_owned is not None:
+            unowned = await db.read(lambda conn: first_unowned(conn, [job], [spec]))
+            if unowned is not None:
+                raise unowned[1]
+        data = transitions.queued_data(job, sub.studio)
+        queued = await submit_pg.insert_and_reserve(db, job, data)
+        if queued is not None:
+            await bus.publish(queued)
+        created = queued is not None
+    if created:
         return Submitted(job, created=True)
     # Two requests with one Idempotency-Key raced; the other one won.
     key = sub.idempotency_key

@@ -1,5 +1,6 @@
 """PostgreSQL: a submitted job's row, its ``queued`` event and the reservation of its
-price as ONE statement (data-modifying CTEs), sent in autocommit.
+price as ONE statement (data-modifying CTEs), sent in autocommit on asyncpg directly
+(:mod:`pictor.db.direct`).
 
 The submit path of ``POST /v1/jobs`` wrote them as a transaction of six round trips
 (``BEGIN``, the job, its event, the balance's debit, its ledger entry, ``COMMIT``); one
@@ -21,16 +22,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CTE, Connection, Integer, Select, String, bindparam, insert, literal, select
-from sqlalchemy.exc import IntegrityError
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import CTE, Integer, Select, String, bindparam, insert, literal, select
 
 from pictor.credits.ledger import shortfall
+from pictor.db.direct import DirectStatement
+from pictor.db.engine import Database
 from pictor.jobs.events import Event
 from pictor.jobs.records import JobRecord
 from pictor.jobs.transitions import EVENTS, JOBS
 from pictor.jobs.transitions_pg import event_insert, reservation
 
-_STATEMENTS: dict[tuple[tuple[str, ...], bool], Select[Any]] = {}
+_STATEMENTS: dict[tuple[tuple[str, ...], bool], DirectStatement] = {}
 #: Plain nullable columns a new job mostly leaves empty: left out of the statement when
 #: None (NULL is what they get), which spares binding a dozen parameters. JSON columns
 #: are always bound (a bound None is JSON ``null``, not SQL NULL).
@@ -58,8 +61,9 @@ def _param(column: str) -> Any:
     return bindparam(f"j_{column}", type_=JOBS.c[column].type)
 
 
-def _statement(columns: tuple[str, ...], priced: bool) -> Select[Any]:
-    """The statement for a job row of these columns (built once per shape)."""
+def _statement(columns: tuple[str, ...], priced: bool) -> DirectStatement:
+    """The statement for a job row of these columns (built and compiled once per
+    shape)."""
     found = _STATEMENTS.get((columns, priced))
     if found is not None:
         return found
@@ -80,15 +84,16 @@ def _statement(columns: tuple[str, ...], priced: bool) -> Select[Any]:
         bindparam("data", type_=EVENTS.c.data.type),
         _param("created_at"),
     )
-    statement = select(inserted.c.id).add_cte(event, *reserved)
-    _STATEMENTS[(columns, priced)] = statement
-    return statement
+    statement: Select[Any] = select(inserted.c.id).add_cte(event, *reserved)
+    direct = _STATEMENTS[(columns, priced)] = DirectStatement(statement)
+    return direct
 
 
-def insert_and_reserve(conn: Connection, job: JobRecord, data: dict[str, Any]) -> Event | None:
+async def insert_and_reserve(db: Database, job: JobRecord, data: dict[str, Any]) -> Event | None:
     """Insert the job with its ``queued`` event (``data``) and reserve its price, in one
-    statement; None when another request with the same Idempotency-Key won the race.
-    Raises ``InsufficientCredits`` when the balance does not cover the price."""
+    statement sent on asyncpg directly (``Database.fetch_direct``); None when another
+    request with the same Idempotency-Key won the race. Raises ``InsufficientCredits``
+    when the balance does not cover the price."""
     row = {
         column: value
         for column, value in job.as_values().items()
@@ -98,11 +103,11 @@ def insert_and_reserve(conn: Connection, job: JobRecord, data: dict[str, Any]) -
     params = {f"j_{column}": value for column, value in row.items()}
     params |= {"data": data, "cost": job.cost}
     try:
-        inserted = conn.execute(_statement(columns, job.cost > 0), params).first()
-    except IntegrityError:
+        inserted = await db.fetch_direct(_statement(columns, job.cost > 0), params)
+    except asyncpg.IntegrityConstraintViolationError:
         if job.idempotency_key is None:
             raise
         return None
-    if inserted is None:
-        raise shortfall(conn, job.owner_id, job.cost)
+    if not inserted:
+        raise await db.read(lambda conn: shortfall(conn, job.owner_id, job.cost))
     return Event(job_id=job.id, seq=1, type="queued", data=data, created_at=job.created_at)

@@ -37,6 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pictor.artifacts.models import Artifact
 from pictor.db.base import UTCDateTime, utcnow
+from pictor.db.direct import DirectStatement
+from pictor.db.engine import Database
 from pictor.jobs import transitions_pg
 from pictor.jobs.events import Event
 from pictor.jobs.models import Job, JobEvent, JobStatus
@@ -175,10 +177,9 @@ class Claimer:
         )
         self._with_event = transitions_pg.claim_statement(self._statement)
 
-    def __call__(self, conn: Connection, job_id: str) -> tuple[JobRecord, Event] | None:
-        """None if the job is not queued (another worker has it, it ended, it was
-        canceled) or not yet due."""
-        now = utcnow()
+        self._direct = DirectStatement(self._with_event)
+
+    def _params(self, job_id: str, now: datetime) -> dict[str, Any]:
         params: dict[str, Any] = {
             "job_id": job_id,
             "now": now,
@@ -186,15 +187,39 @@ class Claimer:
         }
         for i, seconds in enumerate(self._leases.values()):
             params[f"lease_{i}"] = now + timedelta(seconds=seconds)
+        return params
+
+    def __call__(self, conn: Connection, job_id: str) -> tuple[JobRecord, Event] | None:
+        """The claim inside the caller's transaction. None if the job is not queued
+        (another worker has it, it ended, it was canceled) or not yet due."""
+        now = utcnow()
         one_statement = conn.dialect.name == "postgresql"
-        row = conn.execute(self._with_event if one_statement else self._statement, params).first()
+        statement = self._with_event if one_statement else self._statement
+        row = conn.execute(statement, self._params(job_id, now)).first()
         if row is None:
             return None
         job = JobRecord(*row)
-        data = {"status": "running", "attempt": job.attempts}
         if one_statement:  # the event row is written: same data, same time
-            return job, Event(job.id, job.event_seq, "running", data, now)
+            return job, _running(job, now)
+        data = _running(job, now).data
         return job, store_event(conn, job.id, job.event_seq, "running", data, now)
+
+    async def claim(self, db: Database, job_id: str) -> tuple[JobRecord, Event] | None:
+        """The claim as a write of its own: on PostgreSQL its one statement in
+        autocommit, on asyncpg directly (``Database.fetch_direct``)."""
+        if db.is_sqlite:
+            return await db.write(lambda conn: self(conn, job_id))
+        now = utcnow()
+        rows = await db.fetch_direct(self._direct, self._params(job_id, now))
+        if not rows:
+            return None
+        job = JobRecord(*rows[0])
+        return job, _running(job, now)
+
+
+def _running(job: JobRecord, now: datetime) -> Event:
+    data = {"status": "running", "attempt": job.attempts}
+    return Event(job.id, job.event_seq, "running", data, now)
 
 
 _ADVANCE: dict[tuple[tuple[str, ...], bool, bool], Update] = {}

@@ -3,8 +3,9 @@
 the ledger's settlement, as data-modifying CTEs of one statement.
 
 One statement is one round trip, and atomic on its own, so the runner sends it in
-autocommit (``Database.write_statement``): a claim or a finish costs the worker one
-round trip instead of four to seven (``BEGIN``, each statement, ``COMMIT``). Every part
+autocommit, on asyncpg directly (``Database.fetch_direct``, :mod:`pictor.db.direct`): a
+claim or a finish costs the worker one round trip instead of four to seven (``BEGIN``,
+each statement, ``COMMIT``). Every part
 hangs on the ``moved`` CTE: when the fenced ``UPDATE`` changes no row (another worker,
 a later attempt, a cancel), the event and the ledger parts change nothing either.
 The submit's statement (:mod:`pictor.jobs.submit_pg`) takes its event and its
