@@ -6,9 +6,11 @@ as ``database_unavailable``."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import Connection, func, select, update
 from tests.conftest import POSTGRES_SERVER, create_postgres_database, drop_postgres_database
@@ -145,6 +147,35 @@ async def test_a_statement_abandoned_midway_takes_its_connection_with_it(
     # pool of one: the next statement runs at once on a new connection, not behind (or
     # inside the answer of) the sleep still running on the old one
     assert await asyncio.wait_for(_pid(db), 4) != pid
+
+
+async def test_a_statement_that_ends_after_dispose_leaves_no_connection_open(
+    database: tuple[Database, str],
+) -> None:
+    db, dsn = database
+    await _pid(db)
+    await db.dispose()  # closes the idle connection
+    assert await _pid(db) > 0  # a late statement (one in flight at shutdown) still runs
+    deadline = time.monotonic() + 10
+    while True:  # its connection was closed: its backend goes once it reads the end
+        if await _backends(dsn) == 0:
+            break
+        assert time.monotonic() < deadline, "a connection stayed open after dispose"
+        await asyncio.sleep(0.05)  # polling a condition: the server exposes no event
+
+
+async def _backends(dsn: str) -> int:
+    """How many other sessions the database has."""
+    admin = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    finally:
+        await admin.close()
 
 
 async def test_one_connection_serves_statements_one_after_another(

@@ -120,7 +120,7 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
 class DirectPool:
     """asyncpg connections of this process's event loop, up to ``size`` at once.
 
-    Smaller than asyncpg's own pool because its connections only ever run one
+    Lighter than asyncpg's own pool because its connections only ever run one
     statement in autocommit: no transaction, cursor, LISTEN, setting or lock outlives
     a statement, so a connection goes back as it is (asyncpg's pool resets each one
     on release, a round trip as long as the statement itself, and hands it back
@@ -132,6 +132,7 @@ class DirectPool:
         self._connect = connect_args(url)
         self._slots = asyncio.Semaphore(size)
         self._idle: list[tuple[asyncpg.Connection, float]] = []
+        self._closed = False
 
     async def fetch(self, statement: DirectStatement, params: Mapping[str, Any]) -> list[Any]:
         """The statement's rows, processed; it runs in autocommit (one round trip)."""
@@ -153,13 +154,19 @@ class DirectPool:
         try:
             records: list[Any] = await conn.fetch(sql, *args)
         except asyncpg.PostgresError:
-            self._idle.append(taken)  # refused by the server, still usable
+            self._give_back(taken)  # refused by the server, still usable
             raise
         except BaseException:
             conn.terminate()  # cancelled or cut midway: its state is unknown
             raise
-        self._idle.append(taken)
+        self._give_back(taken)
         return records
+
+    def _give_back(self, taken: tuple[asyncpg.Connection, float]) -> None:
+        if self._closed:
+            taken[0].terminate()  # its statement ended after close()
+        else:
+            self._idle.append(taken)
 
     async def _take(self) -> tuple[asyncpg.Connection, float]:
         now = time.monotonic()
@@ -177,6 +184,7 @@ class DirectPool:
         return conn, now
 
     async def close(self) -> None:
+        self._closed = True
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()
