@@ -4,12 +4,13 @@ default suite; the outage under load is scenario 3 of test_faults.py)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, literal, select, text
 from sqlalchemy.exc import ProgrammingError
 from tests.conftest import POSTGRES_SERVER
 from tests.support.server import free_port
 
 from pictor.api.errors import status_for
+from pictor.db.direct import DirectStatement
 from pictor.db.engine import Database, DatabaseUnavailable
 
 
@@ -24,7 +25,8 @@ def _bad_sql(conn: Connection) -> None:
 async def test_a_database_nobody_listens_on_is_unavailable_for_every_helper() -> None:
     db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/pictor")
     try:
-        for call in (db.write(_select_one), db.read(_select_one)):
+        direct = DirectStatement(select(literal(1)))
+        for call in (db.write(_select_one), db.read(_select_one), db.fetch_direct(direct, {})):
             with pytest.raises(DatabaseUnavailable) as caught:
                 await call
             assert caught.value.code == "database_unavailable" and caught.value.transient
