@@ -54,20 +54,20 @@ class DirectStatement:
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql = compiled.string
-        names = compiled.positiontup or []
-        binds = [compiled.binds[name] for name in names]
-        self._params = [
-            (name, _REQUIRED if bind.required else bind.value, bind.type.dialect_impl(_DIALECT))
-            for name, bind in zip(names, binds, strict=True)
-        ]
-        self._bind = [impl.bind_processor(_DIALECT) for _, _, impl in self._params]
+        #: (name, value when not given, bind processor) of each ``$n``, in order.
+        self._params: list[tuple[str, Any, Processor]] = []
+        for name in compiled.positiontup or []:
+            bind = compiled.binds[name]
+            default = _REQUIRED if bind.required else bind.value
+            process = bind.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+            self._params.append((name, default, process))
         columns = getattr(statement, "selected_columns", ())
         self._result = [_result_processor(column.type) for column in columns]
         self._processes_rows = any(p is not None for p in self._result)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         out = []
-        for (name, default, _), process in zip(self._params, self._bind, strict=True):
+        for name, default, process in self._params:
             value = params.get(name, default)
             if value is _REQUIRED:
                 raise KeyError(f"no value for the bound parameter {name!r}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -177,7 +178,10 @@ class Claimer:
         )
         self._with_event = transitions_pg.claim_statement(self._statement)
 
-        self._direct = DirectStatement(self._with_event)
+    @cached_property
+    def _direct(self) -> DirectStatement:
+        """The one statement compiled for asyncpg, on the first claim that sends it."""
+        return DirectStatement(self._with_event)
 
     def _params(self, job_id: str, now: datetime) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -199,10 +203,10 @@ class Claimer:
         if row is None:
             return None
         job = JobRecord(*row)
-        if one_statement:  # the event row is written: same data, same time
-            return job, _running(job, now)
-        data = _running(job, now).data
-        return job, store_event(conn, job.id, job.event_seq, "running", data, now)
+        running = _running(job, now)
+        if not one_statement:  # PostgreSQL's statement wrote it: same data, same time
+            store_event(conn, job.id, job.event_seq, "running", running.data, now)
+        return job, running
 
     async def claim(self, db: Database, job_id: str) -> tuple[JobRecord, Event] | None:
         """The claim as a write of its own: on PostgreSQL its one statement in
