@@ -3,7 +3,8 @@ Celery baseline on the same broker.
 
 - the machine's PostgreSQL: a fresh database per run, dropped at the end;
 - the machine's Redis: database 12 (the tests use 13), a key prefix, queue names and an
-  events channel of this run only, so parallel runs share nothing;
+  events channel of this run only, so parallel runs share nothing; the run's keys (the
+  bare tasks' results, kombu's bookkeeping) are deleted at the end;
 - an API node: ``pictor serve --no-worker`` (uvicorn, one process) in a subprocess;
 - worker nodes: ``pictor worker --concurrency N`` subprocesses (prefork pool);
 - the bare baseline: ``celery worker`` with the app of :mod:`distributed_bare` (one
@@ -65,6 +66,24 @@ def run_names() -> dict[str, str]:
         "bare": f"pictor-bench-{run}.bare",
         "channel": f"pictor-bench-{run}:events",
     }
+
+
+def drop_run_keys(names: dict[str, str]) -> None:
+    """Delete the run's keys from Redis (everything under its prefix)."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    try:
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=names["prefix"] + "*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+    finally:
+        client.close()
 
 
 def pictor_env(database_url: str, names: dict[str, str], data_dir: Path) -> dict[str, str]:

@@ -47,6 +47,7 @@ from distributed_common import (
     api_node,
     bare_worker,
     cpu_of,
+    drop_run_keys,
     events_bus,
     fresh_database,
     pictor_env,
@@ -199,6 +200,7 @@ async def main(rounds: int, warmup: int, waits: int) -> None:
                 await runtime.stop()
             await bus.stop()
             api.stop()
+            drop_run_keys(names)
     n = float(rounds)
     print(f"load average at end: {load_average()}")
     print(f"pictor noop submit→succeeded seen : {summary_ms(pictor)}")

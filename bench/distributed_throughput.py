@@ -37,6 +37,7 @@ from distributed_common import (
     api_node,
     bare_worker,
     cpu_of,
+    drop_run_keys,
     fresh_database,
     pictor_env,
     pictor_workers,
@@ -184,6 +185,7 @@ async def main(jobs: int, counts: list[int], threads: int, e2e_only: bool) -> No
         finally:
             await db.close()
             api.stop()
+            drop_run_keys(names)
     print(f"load average at end: {load_average()}")
     print("\n| worker processes | pictor jobs/s (drain) | bare Celery tasks/s | pictor / bare |")
     print("|---|---|---|---|")
